@@ -1,0 +1,331 @@
+"""The credit engine: credit specific items, a whole debit invoice, or a batch of both.
+
+Every way of crediting (``recon credit``, ``recon apply``, the notebook dialog) builds
+a frame of *credit requests* and hands it to :func:`run_requests`, which checks them all
+at once, computes the pieces with cumulative rounding in SQL, and writes the credit
+invoices, items and links in one transaction. One engine, so a bulk run and the same
+corrections made one by one give identical results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+import pyarrow as pya
+
+from . import sql
+from .db import Database
+from .errors import BadInput, Problem
+from .money import QUANTITY
+
+REQUEST_TYPES = {
+    "req_no": pya.int64(),
+    "src_row": pya.int64(),
+    "credit_key": pya.string(),
+    "into_credit_id": pya.string(),
+    "debit_invoice_id": pya.string(),
+    "item_id": pya.string(),
+    "quantity": QUANTITY,
+    "reason": pya.string(),
+    "memo": pya.string(),
+    "credit_date": pya.date32(),
+    "period_start": pya.date32(),
+    "period_end": pya.date32(),
+    "origin": pya.string(),
+}
+
+# code -> (reason, fix); {value}, {a}, {b} come from the check's row.
+MESSAGES: dict[str, tuple[str, str | None]] = {
+    "unknown_invoice": ("unknown debit invoice", "check the invoice number (`recon show` displays one)"),
+    "not_a_debit": ("is a credit invoice; only debit invoices can be credited", "name the debit invoice"),
+    "debit_void": ("the debit invoice is void and cannot be credited", None),
+    "debit_paid": ("the debit invoice is already paid",
+                   "only unpaid invoices can be credited; allow paid ones explicitly (--allow-paid) "
+                   "and the credit stays available on the credit invoice"),
+    "unknown_item": ("unknown item", "check the item id (`recon show DEBIT_ID` lists the items)"),
+    "item_elsewhere": ("the item belongs to invoice {a}, not {b}", "pair each item with its own invoice"),
+    "quantity_without_item": ("a quantity needs an item", "name the item, or leave the quantity empty to credit the whole invoice"),
+    "quantity_not_positive": ("quantity must be greater than 0", "use a positive quantity"),
+    "date_before_debit": ("the credit would be dated before debit invoice {b} ({a})", "date the credit on or after {a}"),
+    "group_currency": ("group {b} mixes currencies ({a} and this row's)", "one credit invoice has one currency: split the group"),
+    "group_account": ("group {b} mixes accounts ({a} and this row's)", "one credit invoice has one account: split the group"),
+    "group_dates": ("rows of group {b} have different credit dates", "give every row of a group the same credit_date"),
+    "into_unknown": ("unknown credit invoice", "check the credit invoice number"),
+    "into_not_credit": ("is not a credit invoice", "name a credit invoice to add items to"),
+    "into_void": ("the credit invoice is void", "create a new credit instead"),
+    "into_mismatch": ("credit invoice is for {a}, the debit invoice for {b}", "a credit takes items of its own account and currency only"),
+    "period_reversed": ("Invalid billing period: starts after its end {a}", "give period_start on or before period_end"),
+    "period_without_item": ("Invalid billing period: a period needs an item", "name the item"),
+    "period_outside": ("Invalid billing period: must lie within the item's period {a}", "choose dates inside {a}"),
+    "duplicate_row": ("duplicate of row {a}", "remove the repeated row"),
+    "over_credit": ("quantity exceeds the {a} still creditable on item {b}", "lower the quantity to at most {a}"),
+    "nothing_left": ("nothing left to credit: the item is already fully credited", "drop the row"),
+    "invoice_fully_credited": ("nothing left to credit: every item is already fully credited", "drop the row"),
+    "settled_in_run": ("earlier corrections of this run already settle this debit invoice (it would be paid)",
+                       "drop the row, or credit it separately allowing paid invoices"),
+}
+
+
+@dataclass
+class CreditResult:
+    """What a credit run created (or, for a dry run, would create)."""
+
+    credits: pd.DataFrame
+    items: pd.DataFrame
+    links: pd.DataFrame
+    debits: pd.DataFrame
+    dry_run: bool = False
+    totals: dict = field(default_factory=dict)
+
+    @property
+    def credit_invoice_ids(self) -> list[str]:
+        return list(self.credits["invoice_id"])
+
+    @property
+    def credit_invoice_id(self) -> str:
+        ids = self.credit_invoice_ids
+        return ids[0] if len(ids) == 1 else ", ".join(ids)
+
+    def __repr__(self) -> str:
+        verb = "would create" if self.dry_run else "created"
+        return (f"<CreditResult {verb} {len(self.credits)} credit invoice(s), "
+                f"{len(self.items)} item(s), {len(self.links)} link(s); totals {self.totals}>")
+
+
+def _num(text) -> str:
+    try:
+        d = Decimal(str(text))
+    except (InvalidOperation, ValueError):
+        return str(text)
+    return f"{d.normalize():f}" if d == d.to_integral_value() else f"{d.normalize():f}"
+
+
+def _problem(row, source: str | None, numbered: bool) -> Problem:
+    src_row, col, value, code, a, b = row
+    reason, fix = MESSAGES.get(code, (code, None))
+    fa = _num(a) if a is not None and code == "over_credit" else a
+    reason = reason.format(value=value, a=fa, b=b)
+    fix = fix.format(value=value, a=fa, b=b) if fix else None
+    shown = _num(value) if col == "quantity" and value is not None else value
+    return Problem(reason=reason, file=source, row=src_row if numbered else None,
+                   column=col, value=shown, fix=fix, code=code)
+
+
+def request_frame(rows: list[dict]) -> pd.DataFrame:
+    """Credit requests as an exact frame (see REQUEST_TYPES)."""
+    cols = {name: pya.array([r.get(name) for r in rows], type=t) for name, t in REQUEST_TYPES.items()}
+    return pya.table(cols).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def run_requests(
+    db: Database,
+    req: pd.DataFrame,
+    *,
+    command: str,
+    source: str | None = None,
+    numbered: bool = True,
+    allow_paid: bool = False,
+    batch_id: str | None = None,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    audit_detail: dict | None = None,
+) -> CreditResult:
+    """Check every request, then create the credits in one transaction (or preview them)."""
+    today = today or dt.date.today()
+    params = {"allow_paid": allow_paid, "today": today}
+    what = f"{source}" if source else command
+    with db.transaction(keep=not dry_run):
+        db.con.register("req_in", req)
+        try:
+            db.execute(sql.load("credit_stage"))
+        finally:
+            db.con.unregister("req_in")
+        problems = [_problem(r, source, numbered) for r in db.rows(sql.load("credit_checks"), params)]
+        if problems:
+            raise BadInput.from_problems(what, problems)
+        db.execute(sql.load("credit_pieces"))
+        problems = [_problem(r, source, numbered)
+                    for r in db.rows(sql.load("credit_piece_checks"), {"allow_paid": allow_paid})]
+        if problems:
+            raise BadInput.from_problems(what, problems)
+        before = db.frame(
+            "SELECT DISTINCT i.invoice_id, i.status AS status_before, i.unpaid_amount AS unpaid_before"
+            " FROM invoices i JOIN piece p ON p.debit_invoice_id = i.invoice_id"
+        )
+        for stmt in sql.statements("credit_write"):
+            db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id}))
+        db.recompute()
+        result = _result(db, before, dry_run)
+        if not dry_run:
+            db.audit(command, batch_id=batch_id, invoices=int(db.scalar(
+                "SELECT count(*) FROM credit_head WHERE is_new")), items=len(result.items),
+                links=len(result.links), totals=result.totals, detail=audit_detail)
+    return result
+
+
+def _params_for(stmt: str, params: dict) -> dict:
+    # DuckDB refuses parameters a statement does not use.
+    return {k: v for k, v in params.items() if f"${k}" in stmt}
+
+
+def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
+    credits = db.frame(
+        "SELECT i.invoice_id, i.account_id, i.currency, i.invoice_date, i.origin, i.reason,"
+        " i.total, i.unpaid_amount AS available, i.status, h.is_new"
+        " FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id"
+        " ORDER BY h.first_req"
+    )
+    items = db.frame(
+        "SELECT l.credit_invoice_id, l.credit_invoice_id || '-' || lpad(l.line_no::VARCHAR, 3, '0') AS item_id,"
+        " l.line_no, l.debit_invoice_id, l.item_id AS credited_item_id, l.description, l.quantity,"
+        " l.net_amount, l.tax_amount, l.amount, l.currency"
+        " FROM credit_line l ORDER BY l.credit_invoice_id, l.line_no"
+    )
+    links = db.frame(
+        "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link"
+        " WHERE amount > 0 ORDER BY credit_invoice_id, debit_invoice_id"
+    )
+    db.con.register("debits_before", before)
+    try:
+        debits = db.frame(
+            "SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
+            " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency"
+            " FROM debits_before b JOIN invoices i USING (invoice_id) ORDER BY 1"
+        )
+    finally:
+        db.con.unregister("debits_before")
+    totals = {
+        cur: f"{Decimal(str(v)).quantize(Decimal(1).scaleb(-3)):f}"
+        for cur, v in db.rows(
+            "SELECT currency, sum(amount) FROM credit_line GROUP BY currency ORDER BY currency")
+    }
+    return CreditResult(credits, items, links, debits, dry_run=dry_run, totals=totals)
+
+
+# -- one debit invoice at a time (recon credit, notebooks) ----------------------------------
+
+
+def _quantity(value, item_id: str) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise BadInput(
+            f"--item {item_id}: quantity {value!r} is a binary float; pass it as text or Decimal"
+        )
+    try:
+        d = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5") from None
+    if not d.is_finite():
+        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5")
+    if d.as_tuple().exponent < -6:
+        raise BadInput(f"--item {item_id}: quantity {value} has more than 6 decimals")
+    if abs(d) >= Decimal(10) ** 12:
+        raise BadInput(f"--item {item_id}: quantity {value} is too large")
+    return d
+
+
+def normalise_items(items) -> list[tuple[str, Decimal | None]]:
+    """Accept {item: qty}, [item, ...] or [(item, qty), ...]; qty None = all that is left."""
+    if items is None:
+        return []
+    if isinstance(items, Mapping):
+        pairs = list(items.items())
+    elif isinstance(items, str):
+        pairs = [(items, None)]
+    elif isinstance(items, Iterable):
+        pairs = [(x, None) if isinstance(x, str) else tuple(x) for x in items]
+    else:
+        raise BadInput("items must be a mapping of item id to quantity, or a list of item ids")
+    return [(str(item), _quantity(q, str(item))) for item, q in pairs]
+
+
+def credit(
+    db: Database,
+    debit_invoice_id: str,
+    items=None,
+    *,
+    reason: str | None = None,
+    memo: str | None = None,
+    date: dt.date | str | None = None,
+    into: str | None = None,
+    allow_paid: bool = False,
+    dry_run: bool = False,
+    command: str = "credit",
+) -> CreditResult:
+    """Credit items of one debit invoice (``items``) or, with no items, all of it."""
+    pairs = normalise_items(items)
+    credit_date = parse_date(date, "--date") if date is not None else None
+    base = {
+        "credit_key": f"into:{into}" if into else "new",
+        "into_credit_id": into,
+        "debit_invoice_id": debit_invoice_id,
+        "reason": reason,
+        "memo": memo,
+        "credit_date": credit_date,
+        "origin": "manual" if pairs else "full",
+    }
+    rows = [dict(base, req_no=n, src_row=n, item_id=item, quantity=q)
+            for n, (item, q) in enumerate(pairs or [(None, None)], start=1)]
+    return run_requests(db, request_frame(rows), command=command, numbered=False,
+                        allow_paid=allow_paid, dry_run=dry_run,
+                        audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
+
+
+def parse_date(value, what: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+# -- void ------------------------------------------------------------------------------------
+
+
+def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None) -> pd.DataFrame:
+    """Void a credit invoice: its links end, its debits' unpaid amounts come back."""
+    on = date or dt.date.today()
+    with db.transaction():
+        row = db.rows(
+            "SELECT type, voided_on, invoice_date FROM invoices WHERE invoice_id = $id",
+            {"id": credit_invoice_id},
+        )
+        if not row:
+            raise BadInput(f"credit invoice {credit_invoice_id!r} not found; check the number")
+        kind, voided_on, inv_date = row[0]
+        if kind != "credit":
+            raise BadInput(f"{credit_invoice_id} is a debit invoice; only credit invoices can be voided")
+        if voided_on is not None:
+            raise BadInput(f"credit invoice {credit_invoice_id} is already void (since {voided_on})")
+        on = max(on, inv_date)
+        params = {"id": credit_invoice_id, "on": on}
+        db.touch("SELECT debit_invoice_id FROM invoice_links WHERE credit_invoice_id = $id"
+                 " AND unlinked_on IS NULL", {"id": credit_invoice_id})
+        db.touch("SELECT $id", {"id": credit_invoice_id})
+        links = db.scalar(
+            "SELECT count(*) FROM invoice_links WHERE credit_invoice_id = $id AND unlinked_on IS NULL",
+            {"id": credit_invoice_id})
+        db.execute(
+            "UPDATE invoice_links SET unlinked_on = greatest(linked_on, $on)"
+            " WHERE credit_invoice_id = $id AND unlinked_on IS NULL", params)
+        db.execute("UPDATE invoices SET voided_on = $on WHERE invoice_id = $id", params)
+        affected = db.frame(
+            "SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before FROM invoices"
+            " WHERE invoice_id IN (SELECT invoice_id FROM touched)")
+        db.recompute()
+        db.audit("void", links=int(links), detail={"credit_invoice_id": credit_invoice_id})
+        db.con.register("aff", affected)
+        try:
+            return db.frame(
+                "SELECT a.invoice_id, a.status_before, i.status AS status_after, a.unpaid_before,"
+                " i.unpaid_amount AS unpaid_after FROM aff a JOIN invoices i USING (invoice_id) ORDER BY 1")
+        finally:
+            db.con.unregister("aff")

@@ -1,0 +1,318 @@
+"""Reading and writing the ledger's files (.csv, .parquet, .xlsx).
+
+A file is first read as *text* (every cell a string, rows numbered as a spreadsheet
+shows them: the header is row 1), renamed and normalised by an optional mapping, and
+checked against the text schema; only then converted to exact Arrow types. This way an
+error can always quote the value exactly as the file had it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pya
+import pyarrow.compute as pc
+
+from .errors import BadInput, Problem
+from .schemas import SCALE, TABLES, TEXT, failures_to_problems, text_schema, typed_schema
+
+SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How a platform export differs from our contract (a TOML mapping file).
+
+    ```toml
+    delimiter = ";"          # default: sniffed
+    decimal = ","            # decimal comma: "1.234,56"
+    thousands = "."
+    date_format = "%d.%m.%Y" # day-first dates
+    [columns]                # export's name = our name
+    "Invoice No" = "debit_invoice_id"
+    ```
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    decimal: str = "."
+    thousands: str | None = None
+    date_format: str = "%Y-%m-%d"
+
+    @classmethod
+    def from_toml(cls, path: str | Path | None) -> FileFormat:
+        if path is None:
+            return cls()
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BadInput(f"mapping file {p} not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise BadInput(f"mapping file {p} is not valid TOML: {exc}") from None
+        known = {"columns", "delimiter", "decimal", "thousands", "date_format"}
+        unknown = set(data) - known
+        if unknown:
+            raise BadInput(
+                f"mapping file {p}: unknown setting(s) {', '.join(sorted(unknown))}; "
+                f"use {', '.join(sorted(known))}"
+            )
+        fmt = cls(
+            columns={str(k): str(v) for k, v in data.get("columns", {}).items()},
+            delimiter=data.get("delimiter"),
+            decimal=data.get("decimal", "."),
+            thousands=data.get("thousands"),
+            date_format=data.get("date_format", "%Y-%m-%d"),
+        )
+        if fmt.decimal not in (".", ","):
+            raise BadInput(f"mapping file {p}: decimal must be '.' or ','")
+        return fmt
+
+
+def find_table_file(directory: Path, table: str) -> Path | None:
+    hits = [directory / f"{table}{s}" for s in SUFFIXES if (directory / f"{table}{s}").exists()]
+    if len(hits) > 1:
+        raise BadInput(
+            f"{directory}: both {hits[0].name} and {hits[1].name} exist; keep one file per table"
+        )
+    return hits[0] if hits else None
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_text(path: str | Path, fmt: FileFormat | None = None) -> pd.DataFrame:
+    """Every cell as text (null when empty); the index is the spreadsheet row number."""
+    p = Path(path)
+    fmt = fmt or FileFormat()
+    if not p.exists():
+        raise BadInput(f"{p}: file not found")
+    if p.stat().st_size == 0:
+        raise BadInput(f"{p}: the file is empty; export it again with its header row")
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        table = _read_csv(p, fmt)
+    elif suffix == ".parquet":
+        table = _read_parquet(p)
+    elif suffix == ".xlsx":
+        table = _read_xlsx(p)
+    else:
+        raise BadInput(f"{p}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx")
+    df = table.to_pandas(types_mapper=lambda t: TEXT)
+    df.columns = [str(c).strip() for c in df.columns]
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    for c in df.columns:
+        s = df[c].str.strip()
+        df[c] = s.mask(s == "")
+    return df
+
+
+def _read_csv(p: Path, fmt: FileFormat) -> pya.Table:
+    opts = "all_varchar = true, header = true, strict_mode = true, encoding = 'utf-8'"
+    params: dict = {"p": str(p)}
+    if fmt.delimiter:
+        opts += ", delim = $d"
+        params["d"] = fmt.delimiter
+    try:
+        con = duckdb.connect()
+        return con.sql(f"SELECT * FROM read_csv($p, {opts})", params=params).to_arrow_table()
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "unicode" in text.lower() or "utf-8" in text.lower():
+            raise BadInput(f"{p}: the file is not UTF-8 text; save or export it as UTF-8 CSV") from None
+        first = text.strip().splitlines()[0]
+        raise BadInput(f"{p}: cannot read it as CSV ({first}); check the delimiter and quoting") from None
+
+
+def _read_parquet(p: Path) -> pya.Table:
+    try:
+        con = duckdb.connect()
+        rel = con.sql("SELECT * FROM read_parquet($p)", params={"p": str(p)})
+        floats = [n for n, t in zip(rel.columns, rel.types, strict=True) if str(t) in ("DOUBLE", "FLOAT", "REAL")]
+        if floats:
+            raise BadInput(
+                f"{p}: column {floats[0]} holds binary floating-point numbers, which cannot carry "
+                "money exactly; export it as DECIMAL or text"
+            )
+        cols = ", ".join(
+            f"strftime({_q(n)}, '%Y-%m-%d') AS {_q(n)}" if str(t) == "DATE"
+            else f"{_q(n)}::VARCHAR AS {_q(n)}"
+            for n, t in zip(rel.columns, rel.types, strict=True)
+        )
+        return con.sql(f"SELECT {cols} FROM read_parquet($p)", params={"p": str(p)}).to_arrow_table()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise BadInput(f"{p}: cannot read it as Parquet ({first})") from None
+
+
+def _q(name: str) -> str:
+    # An identifier, not a value: quote it so any column name is safe.
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _cell_text(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        # Excel stores numbers as doubles; the shortest repr is the number the cell shows.
+        if v != v or v in (float("inf"), float("-inf")):
+            return str(v)
+        d = Decimal(repr(v))
+        return f"{d.normalize():f}" if d == d.to_integral_value() else f"{d:f}"
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _read_xlsx(p: Path) -> pya.Table:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise BadInput(f"{p}: cannot read it as an Excel workbook ({exc})") from None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise BadInput(f"{p}: the first sheet is empty; export it again with its header row")
+    names = [str(h).strip() if h is not None else f"column{i}" for i, h in enumerate(header)]
+    data = [[_cell_text(v) for v in r] for r in rows]
+    wb.close()
+    while data and all(v is None for v in data[-1]):
+        data.pop()
+    cols = {n: pya.array([r[i] if i < len(r) else None for r in data], type=pya.string())
+            for i, n in enumerate(names)}
+    return pya.table(cols)
+
+
+# -- mapping and normalising ----------------------------------------------------------------
+
+
+def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename export columns to ours and normalise numbers and dates.
+
+    Returns the frame and {our name: the file's name} for error messages.
+    """
+    rename = {k: v for k, v in fmt.columns.items() if k in df.columns}
+    df = df.rename(columns=rename)
+    original = {v: k for k, v in rename.items()}
+    fields = {f.name: f for f in TABLES[table]}
+    for name in df.columns:
+        f = fields.get(name)
+        if f is None:
+            continue
+        if (f.kind in SCALE or f.kind == "int") and (fmt.decimal != "." or fmt.thousands):
+            s = df[name]
+            if fmt.thousands:
+                s = s.str.replace(fmt.thousands, "", regex=False)
+            if fmt.decimal != ".":
+                s = s.str.replace(fmt.decimal, ".", regex=False)
+            df[name] = s
+        elif f.kind == "date" and fmt.date_format != "%Y-%m-%d":
+            arr = pya.array(df[name].array, type=pya.string(), from_pandas=True)
+            parsed = pc.strptime(arr, format=fmt.date_format, unit="s", error_is_null=True)
+            iso = pc.strftime(parsed, format="%Y-%m-%d")
+            # Values that do not parse stay as they were, so the error quotes them.
+            df[name] = pd.Series(pc.coalesce(iso, arr), index=df.index, dtype=TEXT)
+    return df, original
+
+
+# -- converting --------------------------------------------------------------------------
+
+
+def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Convert checked text columns to exact Arrow types (decimal, date, int)."""
+    out = {}
+    for f in TABLES[table]:
+        if f.name not in df.columns:
+            out[f.name] = pd.Series(pd.array([None] * len(df), dtype=f.dtype), index=df.index)
+            continue
+        arr = pya.array(df[f.name].array, type=pya.string(), from_pandas=True)
+        if f.kind == "date":
+            arr = pc.cast(pc.strptime(arr, format="%Y-%m-%d", unit="s"), pya.date32())
+        elif f.kind in ("money", "quantity", "rate"):
+            arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), f.dtype.pyarrow_dtype)
+        elif f.kind == "int":
+            arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), pya.int64())
+        out[f.name] = pd.Series(arr, index=df.index, dtype=f.dtype)
+    return pd.DataFrame(out, index=df.index)
+
+
+def load(
+    source: str | Path | pd.DataFrame, table: str, fmt: FileFormat | None = None,
+    *, what: str | None = None,
+) -> pd.DataFrame:
+    """Read, map, check and convert one file (or an analyst's DataFrame) of ``table``.
+
+    Raises BadInput listing every bad row, with nothing converted.
+    """
+    fmt = fmt or FileFormat()
+    if isinstance(source, pd.DataFrame):
+        name = what or f"{table} (DataFrame)"
+        df = frame_as_text(source)
+    else:
+        name = str(source)
+        df = read_text(source, fmt)
+    df, original = apply_format(df, table, fmt)
+    problems = check_text(df, table, name, original)
+    if problems:
+        raise BadInput.from_problems(f"{name}", problems)
+    typed = to_typed(df, table)
+    try:
+        typed_schema(table).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        raise BadInput.from_problems(name, failures_to_problems(err, name, table, original)) from None
+    typed.attrs["source"] = name
+    typed.attrs["original_names"] = original
+    return typed
+
+
+def check_text(df: pd.DataFrame, table: str, name: str, original: dict[str, str]) -> list[Problem]:
+    try:
+        text_schema(table).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return failures_to_problems(err, name, table, original)
+    return []
+
+
+def frame_as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """An analyst's DataFrame as text cells, numbered like a file (first data row = 2)."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_float_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
+            raise BadInput(
+                f"column {c} is float64, which cannot carry money or quantities exactly; "
+                "use Decimal values, strings or an Arrow decimal dtype"
+            )
+        if isinstance(s.dtype, pd.ArrowDtype) and pya.types.is_floating(s.dtype.pyarrow_dtype):
+            raise BadInput(f"column {c} holds binary floats; use Arrow decimals or strings")
+        out[str(c)] = [None if _isna(v) else _cell_text(v) if not isinstance(v, Decimal) else f"{v:f}"
+                       for v in s.tolist()]
+    text = pd.DataFrame({k: pd.array(v, dtype=TEXT) for k, v in out.items()})
+    text.index = pd.RangeIndex(2, len(text) + 2)
+    for c in text.columns:
+        s = text[c].str.strip()
+        text[c] = s.mask(s == "")
+    return text
+
+
+def _isna(v) -> bool:
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False

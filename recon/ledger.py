@@ -1,0 +1,119 @@
+"""The one Python API that the CLI and the notebooks share.
+
+```python
+import recon
+with recon.Ledger("books.duckdb") as lg:
+    lg.unpaid_debits("ACC-1001")              # the picker
+    lg.creditable_items("INV-2026-000177")    # items and what is left to credit
+    res = lg.credit("INV-2026-000177", {"ITM-0000590": "1"}, reason="Goodwill")
+    lg.show(res.credit_invoice_id)
+```
+Each method is a few lines over a module that owns the concept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from . import credits, transfer, views
+from .db import Database
+from .errors import BadInput
+from .files import FileFormat
+
+
+def resolve_path(path: str | os.PathLike | None) -> Path:
+    if path is None:
+        path = os.environ.get("RECON_LEDGER")
+    if not path:
+        raise BadInput("no ledger given: pass --ledger PATH or set RECON_LEDGER")
+    return Path(path)
+
+
+class Ledger:
+    """An open ledger. ``read_only=True`` lets several readers share the file."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False,
+                 create: bool = False):
+        self.db = Database(resolve_path(path), read_only=read_only, create=create)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike | None = None) -> Ledger:
+        return cls(path, create=True)
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<recon.Ledger {self.path}{' (read-only)' if self.db.read_only else ''}>"
+
+    # -- files ----------------------------------------------------------------------------
+    def import_dir(self, directory, mapping: str | Path | None = None) -> dict[str, int]:
+        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping))
+
+    def export(self, out, fmt: str = "csv") -> list[Path]:
+        return transfer.export_dir(self.db, out, fmt)
+
+    # -- crediting ---------------------------------------------------------------------------
+    def credit(self, debit_invoice_id: str, items=None, *, reason: str | None = None,
+               memo: str | None = None, date: dt.date | str | None = None,
+               into: str | None = None, allow_paid: bool = False,
+               dry_run: bool = False) -> credits.CreditResult:
+        """Credit ``items`` ({item_id: quantity or None}) of a debit invoice, or all of it."""
+        return credits.credit(self.db, debit_invoice_id, items, reason=reason, memo=memo,
+                              date=date, into=into, allow_paid=allow_paid, dry_run=dry_run)
+
+    def credit_invoice(self, debit_invoice_id: str, **kw) -> credits.CreditResult:
+        """Credit the whole debit invoice in one action."""
+        return self.credit(debit_invoice_id, None, **kw)
+
+    def void(self, credit_invoice_id: str, *, date: dt.date | None = None) -> pd.DataFrame:
+        return credits.void(self.db, credit_invoice_id, date=date)
+
+    # -- looking ----------------------------------------------------------------------------------
+    def accounts(self) -> pd.DataFrame:
+        return views.accounts(self.db)
+
+    def unpaid_debits(self, account_id: str, currency: str | None = None) -> pd.DataFrame:
+        return views.unpaid_debits(self.db, account_id, currency)
+
+    def creditable_items(self, debit_invoice_id: str) -> pd.DataFrame:
+        return views.creditable_items(self.db, debit_invoice_id)
+
+    def invoice(self, invoice_id: str) -> pd.DataFrame:
+        return views.invoice(self.db, invoice_id)
+
+    def show(self, invoice_id: str) -> dict[str, pd.DataFrame]:
+        """Header, items, links, payments of one invoice."""
+        return {
+            "invoice": views.invoice(self.db, invoice_id),
+            "items": views.items(self.db, invoice_id),
+            "links": views.links(self.db, invoice_id),
+            "payments": views.payments(self.db, invoice_id),
+        }
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log", "batches"):
+            raise BadInput(f"unknown table {name!r}")
+        return self.db.frame(f"SELECT * FROM {name}")
+
+
+def init(path, source_dir=None, mapping=None) -> dict[str, int]:
+    """Create a ledger; optionally import a folder of files into it."""
+    with Ledger.create(path) as lg:
+        if source_dir is not None:
+            return lg.import_dir(source_dir, mapping)
+    return {}

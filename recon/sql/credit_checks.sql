@@ -1,0 +1,88 @@
+-- Problems with credit requests that the ledger alone can tell (before any arithmetic).
+-- One row per problem: the request's row, the column at fault, its value, a code, and
+-- the facts the message needs (credits.py words the message).
+WITH g AS (
+    SELECT credit_key,
+           count(DISTINCT currency) AS currencies,
+           count(DISTINCT account_id) AS accounts,
+           count(DISTINCT credit_date) AS dates,
+           arg_min(currency, req_no) AS first_currency,
+           arg_min(account_id, req_no) AS first_account,
+           min(req_no) AS first_req
+    FROM req WHERE debit_known GROUP BY credit_key
+)
+SELECT src_row, 'debit_invoice_id' AS col, debit_invoice_id AS value, 'unknown_invoice' AS code, NULL AS a, NULL AS b
+FROM req WHERE NOT debit_known
+UNION ALL
+SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'not_a_debit', NULL, NULL
+FROM req WHERE debit_known AND debit_type <> 'debit'
+UNION ALL
+SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'debit_void', NULL, NULL
+FROM req WHERE debit_type = 'debit' AND debit_status = 'void'
+UNION ALL
+SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'debit_paid', NULL, NULL
+FROM req WHERE debit_type = 'debit' AND debit_status = 'paid' AND NOT $allow_paid
+UNION ALL
+SELECT src_row, 'item_id', item_id, 'unknown_item', NULL, NULL
+FROM req WHERE item_id IS NOT NULL AND NOT item_known
+UNION ALL
+SELECT src_row, 'item_id', item_id, 'item_elsewhere', item_invoice_id, debit_invoice_id
+FROM req WHERE item_known AND debit_known AND item_invoice_id <> debit_invoice_id
+UNION ALL
+SELECT src_row, 'quantity', quantity::VARCHAR, 'quantity_without_item', NULL, NULL
+FROM req WHERE item_id IS NULL AND quantity IS NOT NULL
+UNION ALL
+SELECT src_row, 'quantity', quantity::VARCHAR, 'quantity_not_positive', NULL, NULL
+FROM req WHERE quantity IS NOT NULL AND quantity <= 0
+UNION ALL
+SELECT src_row, 'credit_date', credit_date::VARCHAR, 'date_before_debit', debit_date::VARCHAR, debit_invoice_id
+FROM req WHERE credit_date IS NOT NULL AND credit_date < debit_date
+UNION ALL
+SELECT src_row, 'credit_date', coalesce(credit_date, $today)::VARCHAR, 'date_before_debit', debit_date::VARCHAR, debit_invoice_id
+FROM req WHERE credit_date IS NULL AND into_credit_id IS NULL AND $today < debit_date
+UNION ALL
+SELECT r.src_row, 'currency', r.currency, 'group_currency', g.first_currency, r.credit_key
+FROM req r JOIN g USING (credit_key) WHERE g.currencies > 1 AND r.currency <> g.first_currency
+UNION ALL
+SELECT r.src_row, 'account_id', r.account_id, 'group_account', g.first_account, r.credit_key
+FROM req r JOIN g USING (credit_key) WHERE g.accounts > 1 AND r.account_id <> g.first_account
+UNION ALL
+SELECT r.src_row, 'credit_date', r.credit_date::VARCHAR, 'group_dates', NULL, r.credit_key
+FROM req r JOIN g USING (credit_key) WHERE g.dates > 1 AND r.req_no <> g.first_req AND r.credit_date IS NOT NULL
+UNION ALL
+SELECT src_row, 'into', into_credit_id, 'into_unknown', NULL, NULL
+FROM req WHERE into_credit_id IS NOT NULL AND NOT into_known
+UNION ALL
+SELECT src_row, 'into', into_credit_id, 'into_not_credit', NULL, NULL
+FROM req WHERE into_known AND into_type <> 'credit'
+UNION ALL
+SELECT src_row, 'into', into_credit_id, 'into_void', NULL, NULL
+FROM req WHERE into_type = 'credit' AND into_voided_on IS NOT NULL
+UNION ALL
+SELECT src_row, 'into', into_credit_id, 'into_mismatch', into_account || ' ' || into_currency, account_id || ' ' || currency
+FROM req WHERE into_type = 'credit' AND debit_known AND (into_account <> account_id OR into_currency <> currency)
+UNION ALL
+SELECT src_row, 'into', into_credit_id, 'date_before_debit', into_date::VARCHAR, debit_invoice_id
+FROM req WHERE into_type = 'credit' AND debit_known AND into_date < debit_date
+UNION ALL
+SELECT src_row, 'period_start', period_start::VARCHAR, 'period_reversed', period_end::VARCHAR, NULL
+FROM req WHERE period_start IS NOT NULL AND period_end IS NOT NULL AND period_start > period_end
+UNION ALL
+SELECT src_row, 'period_start', coalesce(period_start, period_end)::VARCHAR, 'period_without_item', NULL, NULL
+FROM req WHERE (period_start IS NOT NULL OR period_end IS NOT NULL) AND item_id IS NULL
+UNION ALL
+SELECT src_row, CASE WHEN period_start IS NOT NULL THEN 'period_start' ELSE 'period_end' END,
+       coalesce(period_start, period_end)::VARCHAR, 'period_outside',
+       coalesce(item_period_start::VARCHAR, 'none') || '..' || coalesce(item_period_end::VARCHAR, 'none'), item_id
+FROM req WHERE item_known AND (period_start IS NOT NULL OR period_end IS NOT NULL)
+  AND (item_period_start IS NULL OR item_period_end IS NULL
+       OR coalesce(period_start, item_period_start) < item_period_start
+       OR coalesce(period_end, item_period_end) > item_period_end)
+UNION ALL
+SELECT src_row, 'item_id', coalesce(item_id, debit_invoice_id), 'duplicate_row', first_row::VARCHAR, NULL
+FROM (
+    SELECT *, min(src_row) OVER (PARTITION BY debit_invoice_id, item_id, quantity, credit_key, reason,
+                                 credit_date, period_start, period_end) AS first_row
+    FROM req
+) WHERE src_row <> first_row
+ORDER BY 1, 2

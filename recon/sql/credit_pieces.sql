@@ -1,0 +1,66 @@
+-- The credit pieces, set-based. Each request expands to the debit items it credits (a
+-- whole-invoice request to every item). Walking each item's requests in order gives the
+-- cumulative credited quantity c; a piece's net is
+--     round_half_up(N × c_after / Q) − (net credited before it)
+-- and the same for tax (SPEC §3, cumulative rounding). Arithmetic is in integers.
+CREATE OR REPLACE TEMP TABLE piece AS
+WITH expanded AS (
+    SELECT r.req_no, r.src_row, r.credit_key, r.into_credit_id, r.debit_invoice_id,
+           r.account_id, r.currency, r.step_milli, r.debit_unpaid,
+           r.item_id IS NULL AS whole_invoice, r.quantity AS asked,
+           r.period_start AS asked_period_start, r.period_end AS asked_period_end,
+           d.item_id, d.line_no AS debit_line_no, d.description, d.quantity AS q_orig,
+           d.unit_price, d.tax_rate, d.net_amount AS n_orig, d.tax_amount AS t_orig,
+           d.period_start AS item_period_start, d.period_end AS item_period_end
+    FROM req r
+    JOIN invoice_items d
+      ON d.invoice_id = r.debit_invoice_id AND (r.item_id IS NULL OR d.item_id = r.item_id)
+    WHERE r.debit_type = 'debit'
+),
+prior AS (
+    -- what non-void credits already took from each item
+    SELECT ci.credited_item_id AS item_id, sum(ci.quantity) AS q, sum(ci.net_amount) AS net,
+           sum(ci.tax_amount) AS tax
+    FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
+    WHERE c.voided_on IS NULL
+      AND ci.credited_item_id IN (SELECT item_id FROM expanded)
+    GROUP BY ci.credited_item_id
+),
+walk AS (
+    SELECT e.*,
+           coalesce(p.q, 0) AS q_prior, coalesce(p.net, 0) AS net_prior, coalesce(p.tax, 0) AS tax_prior,
+           coalesce(sum(e.asked) OVER earlier, 0) AS asked_before,
+           coalesce(bool_or(e.asked IS NULL) OVER earlier, false) AS all_before,
+           row_number() OVER (PARTITION BY e.item_id ORDER BY e.req_no) AS nth
+    FROM expanded e LEFT JOIN prior p USING (item_id)
+    WINDOW earlier AS (PARTITION BY e.item_id ORDER BY e.req_no
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+),
+counted AS (
+    -- an earlier "all that is left" request on the item leaves nothing
+    SELECT *, CASE WHEN all_before THEN q_orig ELSE q_prior + asked_before END AS c_before
+    FROM walk
+),
+sized AS (
+    SELECT *, coalesce(asked, greatest(q_orig - c_before, 0)) AS quantity FROM counted
+),
+shares AS (
+    SELECT *,
+        least(c_before + quantity, q_orig) AS c_after,
+        share_milli(milli(n_orig), micro(least(c_before + quantity, q_orig)), micro(q_orig), step_milli) AS net_target,
+        share_milli(milli(t_orig), micro(least(c_before + quantity, q_orig)), micro(q_orig), step_milli) AS tax_target,
+        CASE WHEN nth = 1 THEN milli(net_prior)
+             ELSE share_milli(milli(n_orig), micro(c_before), micro(q_orig), step_milli) END AS net_before,
+        CASE WHEN nth = 1 THEN milli(tax_prior)
+             ELSE share_milli(milli(t_orig), micro(c_before), micro(q_orig), step_milli) END AS tax_before
+    FROM sized
+)
+SELECT req_no, src_row, credit_key, into_credit_id, debit_invoice_id, account_id, currency,
+       debit_unpaid, whole_invoice, asked, item_id, debit_line_no, description, q_orig,
+       unit_price, tax_rate, n_orig, t_orig, c_before, quantity,
+       coalesce(asked_period_start, item_period_start) AS period_start,
+       coalesce(asked_period_end, item_period_end) AS period_end,
+       from_milli(greatest(net_target - net_before, 0)) AS net_amount,
+       from_milli(greatest(tax_target - tax_before, 0)) AS tax_amount,
+       from_milli(greatest(net_target - net_before, 0) + greatest(tax_target - tax_before, 0)) AS amount
+FROM shares

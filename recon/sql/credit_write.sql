@@ -1,0 +1,68 @@
+-- Write the planned credits: number new credit invoices, insert headers, items and
+-- links, and mark every invoice touched for the recompute.
+CREATE OR REPLACE TEMP TABLE credit_head AS
+WITH heads AS (
+    SELECT credit_key,
+           min(req_no) AS first_req,
+           arg_min(account_id, req_no) AS account_id,
+           arg_min(currency, req_no) AS currency,
+           coalesce(min(credit_date), $today) AS invoice_date,
+           arg_min(reason, req_no) FILTER (WHERE reason IS NOT NULL) AS reason,
+           arg_min(memo, req_no) FILTER (WHERE memo IS NOT NULL) AS memo,
+           arg_min(origin, req_no) AS origin,
+           arg_min(into_credit_id, req_no) AS into_credit_id,
+           arg_min(into_date, req_no) AS into_date
+    FROM req GROUP BY credit_key
+),
+numbered AS (
+    SELECT *, row_number() OVER (PARTITION BY into_credit_id IS NULL ORDER BY first_req) AS n
+    FROM heads
+)
+SELECT credit_key, first_req, account_id, currency, invoice_date, reason, memo, origin,
+       into_credit_id IS NULL AS is_new,
+       -- items added to an existing credit link from the day they are added
+       CASE WHEN into_credit_id IS NULL THEN invoice_date ELSE greatest(into_date, invoice_date) END AS link_date,
+       coalesce(into_credit_id,
+                'CN-' || year(invoice_date)::VARCHAR || '-'
+                || lpad(((SELECT last_no FROM numbering WHERE prefix = 'CN') + n)::VARCHAR, 6, '0')
+       ) AS credit_invoice_id
+FROM numbered;
+UPDATE numbering SET last_no = last_no + (SELECT count(*) FROM credit_head WHERE is_new)
+WHERE prefix = 'CN';
+INSERT INTO invoices BY NAME
+SELECT credit_invoice_id AS invoice_id, account_id, 'credit' AS type, 'unpaid' AS status,
+       invoice_date, currency, reason, memo, origin, $batch_id AS batch_id,
+       current_localtimestamp() AS created_at
+FROM credit_head WHERE is_new;
+CREATE OR REPLACE TEMP TABLE credit_line AS
+SELECT h.credit_invoice_id, p.*,
+       coalesce((SELECT max(line_no) FROM invoice_items x WHERE x.invoice_id = h.credit_invoice_id), 0)
+         + row_number() OVER (PARTITION BY h.credit_invoice_id ORDER BY p.req_no, p.debit_line_no) AS line_no
+FROM piece p JOIN credit_head h USING (credit_key)
+WHERE p.quantity > 0;
+INSERT INTO invoice_items BY NAME
+SELECT credit_invoice_id || '-' || lpad(line_no::VARCHAR, 3, '0') AS item_id,
+       credit_invoice_id AS invoice_id, line_no, description, quantity, unit_price, tax_rate,
+       net_amount, tax_amount, amount, period_start, period_end, item_id AS credited_item_id
+FROM credit_line;
+-- Link amount: what each request credits on its debit, capped at what the debit still
+-- owes after the requests before it; the excess stays available on the credit.
+CREATE OR REPLACE TEMP TABLE credit_link AS
+WITH per_req AS (
+    SELECT credit_invoice_id, debit_invoice_id, req_no, any_value(debit_unpaid) AS unpaid,
+           sum(amount) AS amount
+    FROM credit_line GROUP BY credit_invoice_id, debit_invoice_id, req_no
+),
+capped AS (
+    SELECT *, sum(amount) OVER (PARTITION BY debit_invoice_id ORDER BY req_no) AS cum
+    FROM per_req
+)
+SELECT c.credit_invoice_id, c.debit_invoice_id,
+       sum(least(unpaid, cum) - least(unpaid, cum - amount))::DECIMAL(18,3) AS amount,
+       h.link_date AS linked_on
+FROM capped c JOIN credit_head h USING (credit_invoice_id)
+GROUP BY c.credit_invoice_id, c.debit_invoice_id, h.link_date;
+INSERT INTO invoice_links BY NAME
+SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link WHERE amount > 0;
+INSERT INTO touched
+SELECT credit_invoice_id FROM credit_head UNION SELECT DISTINCT debit_invoice_id FROM credit_line

@@ -1,0 +1,102 @@
+-- Cross-file and ledger checks of an import, on staging tables s_invoices, s_items,
+-- s_payments and s_links (each with _row, the file's row number, and _file).
+WITH inv AS (
+    SELECT invoice_id, account_id, type, currency, invoice_date FROM s_invoices
+    UNION ALL
+    SELECT invoice_id, account_id, type, currency, invoice_date FROM invoices
+    WHERE invoice_id NOT IN (SELECT invoice_id FROM s_invoices)
+),
+inv_cur AS (
+    SELECT inv.*, c.step_milli FROM inv LEFT JOIN currencies c USING (currency)
+)
+SELECT _file, _row, 'invoice_id' AS col, invoice_id AS value, 'id_exists' AS code, NULL AS a
+FROM s_invoices WHERE invoice_id IN (SELECT invoice_id FROM invoices)
+UNION ALL
+SELECT _file, _row, 'currency', currency, 'unknown_currency', NULL
+FROM s_invoices WHERE currency NOT IN (SELECT currency FROM currencies)
+UNION ALL
+SELECT _file, _row, col, v::VARCHAR, 'too_many_decimals', digits::VARCHAR
+FROM (UNPIVOT (SELECT s._file, s._row, s.total, s.unpaid_amount, c.digits, c.step_milli
+               FROM s_invoices s JOIN currencies c USING (currency))
+      ON total, unpaid_amount INTO NAME col VALUE v)
+WHERE milli(v) % step_milli <> 0
+UNION ALL
+SELECT _file, _row, 'origin', origin, 'origin_on_debit', NULL
+FROM s_invoices WHERE type = 'debit' AND origin IS NOT NULL
+UNION ALL
+SELECT _file, _row, 'due_date', due_date::VARCHAR, 'due_before_invoice', invoice_date::VARCHAR
+FROM s_invoices WHERE due_date < invoice_date
+-- items
+UNION ALL
+SELECT _file, _row, 'item_id', item_id, 'id_exists', NULL
+FROM s_items WHERE item_id IN (SELECT item_id FROM invoice_items)
+UNION ALL
+SELECT s._file, s._row, 'invoice_id', s.invoice_id, 'unknown_invoice', NULL
+FROM s_items s WHERE s.invoice_id NOT IN (SELECT invoice_id FROM inv)
+UNION ALL
+SELECT _file, _row, col, v::VARCHAR, 'too_many_decimals', digits::VARCHAR
+FROM (UNPIVOT (SELECT s._file, s._row, s.net_amount, s.tax_amount, s.amount, c.digits, c.step_milli
+               FROM s_items s JOIN inv_cur i USING (invoice_id) JOIN currencies c USING (currency))
+      ON net_amount, tax_amount, amount INTO NAME col VALUE v)
+WHERE milli(v) % step_milli <> 0
+UNION ALL
+SELECT _file, _row, 'amount', amount::VARCHAR, 'amount_not_sum', (net_amount + tax_amount)::VARCHAR
+FROM s_items WHERE amount <> net_amount + tax_amount
+UNION ALL
+SELECT _file, _row, 'period_start', period_start::VARCHAR, 'period_reversed', period_end::VARCHAR
+FROM s_items WHERE period_start > period_end
+UNION ALL
+SELECT _file, _row, 'line_no', line_no::VARCHAR, 'duplicate_line', invoice_id
+FROM (SELECT *, count(*) OVER (PARTITION BY invoice_id, line_no) AS n FROM s_items) WHERE n > 1
+UNION ALL
+SELECT s._file, s._row, 'credited_item_id', s.credited_item_id, 'credit_item_on_debit', NULL
+FROM s_items s JOIN inv i USING (invoice_id) WHERE i.type = 'debit' AND s.credited_item_id IS NOT NULL
+UNION ALL
+SELECT s._file, s._row, 'credited_item_id', coalesce(s.credited_item_id, ''), 'credit_item_unlinked', NULL
+FROM s_items s JOIN inv i USING (invoice_id) WHERE i.type = 'credit'
+  AND (s.credited_item_id IS NULL OR s.credited_item_id NOT IN
+       (SELECT item_id FROM s_items UNION ALL SELECT item_id FROM invoice_items))
+UNION ALL
+SELECT s._file, s._row, 'credited_item_id', s.credited_item_id, 'credited_item_mismatch', d.invoice_id
+FROM s_items s JOIN inv c USING (invoice_id)
+JOIN (SELECT item_id, invoice_id FROM s_items UNION ALL SELECT item_id, invoice_id FROM invoice_items) di
+  ON di.item_id = s.credited_item_id
+JOIN inv d ON d.invoice_id = di.invoice_id
+WHERE c.type = 'credit' AND (d.type <> 'debit' OR d.account_id <> c.account_id OR d.currency <> c.currency)
+-- payments
+UNION ALL
+SELECT _file, _row, 'payment_id', payment_id, 'id_exists', NULL
+FROM s_payments WHERE payment_id IN (SELECT payment_id FROM payments)
+UNION ALL
+SELECT s._file, s._row, 'invoice_id', s.invoice_id, 'unknown_invoice', NULL
+FROM s_payments s WHERE s.invoice_id NOT IN (SELECT invoice_id FROM inv)
+UNION ALL
+SELECT s._file, s._row, 'invoice_id', s.invoice_id, 'payment_on_credit', NULL
+FROM s_payments s JOIN inv i USING (invoice_id) WHERE i.type = 'credit'
+UNION ALL
+SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
+FROM s_payments s JOIN inv i USING (invoice_id) JOIN currencies c USING (currency)
+WHERE milli(s.amount) % c.step_milli <> 0
+-- links
+UNION ALL
+SELECT s._file, s._row, 'credit_invoice_id', s.credit_invoice_id, 'link_not_credit', NULL
+FROM s_links s LEFT JOIN inv c ON c.invoice_id = s.credit_invoice_id WHERE c.type IS DISTINCT FROM 'credit'
+UNION ALL
+SELECT s._file, s._row, 'debit_invoice_id', s.debit_invoice_id, 'link_not_debit', NULL
+FROM s_links s LEFT JOIN inv d ON d.invoice_id = s.debit_invoice_id WHERE d.type IS DISTINCT FROM 'debit'
+UNION ALL
+SELECT s._file, s._row, 'debit_invoice_id', s.debit_invoice_id, 'link_mismatch', c.account_id || ' ' || c.currency
+FROM s_links s JOIN inv c ON c.invoice_id = s.credit_invoice_id JOIN inv d ON d.invoice_id = s.debit_invoice_id
+WHERE c.account_id <> d.account_id OR c.currency <> d.currency
+UNION ALL
+SELECT s._file, s._row, 'linked_on', s.linked_on::VARCHAR, 'link_too_early', greatest(c.invoice_date, d.invoice_date)::VARCHAR
+FROM s_links s JOIN inv c ON c.invoice_id = s.credit_invoice_id JOIN inv d ON d.invoice_id = s.debit_invoice_id
+WHERE s.linked_on < greatest(c.invoice_date, d.invoice_date)
+UNION ALL
+SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
+FROM s_links s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN currencies c USING (currency)
+WHERE milli(s.amount) % c.step_milli <> 0
+UNION ALL
+SELECT _file, _row, 'unlinked_on', unlinked_on::VARCHAR, 'unlink_before_link', linked_on::VARCHAR
+FROM s_links WHERE unlinked_on < linked_on
+ORDER BY 1, 2, 3

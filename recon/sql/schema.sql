@@ -1,0 +1,100 @@
+-- The ledger (SPEC §2). Facts are stored; total, unpaid_amount and status are derived
+-- and rewritten only by recompute.sql. Money is DECIMAL(18,3): three decimals hold every
+-- currency's minor unit exactly; each amount is rounded to its own currency's unit.
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS currencies (
+    currency VARCHAR PRIMARY KEY,
+    digits TINYINT NOT NULL CHECK (digits BETWEEN 0 AND 3),
+    -- one minor unit in thousandths: EUR 10, JPY 1000, BHD 1
+    step_milli INTEGER NOT NULL CHECK (step_milli IN (1, 10, 100, 1000))
+);
+CREATE TABLE IF NOT EXISTS invoices (
+    invoice_id VARCHAR PRIMARY KEY,
+    account_id VARCHAR NOT NULL,
+    type VARCHAR NOT NULL CHECK (type IN ('debit', 'credit')),
+    status VARCHAR NOT NULL CHECK (status IN ('unpaid', 'paid', 'void')),
+    invoice_date DATE NOT NULL,
+    due_date DATE,
+    currency VARCHAR NOT NULL REFERENCES currencies (currency),
+    total DECIMAL(18,3) NOT NULL DEFAULT 0,
+    unpaid_amount DECIMAL(18,3) NOT NULL DEFAULT 0 CHECK (unpaid_amount >= 0),
+    reason VARCHAR,
+    memo VARCHAR,
+    origin VARCHAR CHECK (origin IN ('manual', 'full', 'bulk', 'cancellation')),
+    batch_id VARCHAR,
+    voided_on DATE,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    CHECK (type = 'credit' OR origin IS NULL)
+);
+CREATE TABLE IF NOT EXISTS invoice_items (
+    item_id VARCHAR PRIMARY KEY,
+    invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
+    line_no INTEGER NOT NULL CHECK (line_no > 0),
+    description VARCHAR,
+    quantity DECIMAL(18,6) NOT NULL CHECK (quantity > 0),
+    unit_price DECIMAL(18,6) NOT NULL CHECK (unit_price >= 0),
+    tax_rate DECIMAL(9,6) NOT NULL CHECK (tax_rate >= 0),
+    net_amount DECIMAL(18,3) NOT NULL CHECK (net_amount >= 0),
+    tax_amount DECIMAL(18,3) NOT NULL CHECK (tax_amount >= 0),
+    amount DECIMAL(18,3) NOT NULL,
+    period_start DATE,
+    period_end DATE,
+    credited_item_id VARCHAR,
+    cancelled_on DATE,
+    CHECK (amount = net_amount + tax_amount),
+    CHECK (period_start IS NULL OR period_end IS NULL OR period_start <= period_end)
+);
+CREATE TABLE IF NOT EXISTS payments (
+    payment_id VARCHAR PRIMARY KEY,
+    invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
+    amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
+    paid_on DATE NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS link_seq;
+-- A link is a dated fact: unlinking (or voiding the credit) sets unlinked_on instead of
+-- deleting the row, so that the ledger as of an earlier date can be rebuilt.
+CREATE TABLE IF NOT EXISTS invoice_links (
+    link_id BIGINT PRIMARY KEY DEFAULT nextval('link_seq'),
+    credit_invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
+    debit_invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
+    amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
+    linked_on DATE NOT NULL,
+    unlinked_on DATE,
+    CHECK (unlinked_on IS NULL OR unlinked_on >= linked_on)
+);
+-- Credit invoice numbers: one counter, never reused (CN-<year>-<counter>).
+CREATE TABLE IF NOT EXISTS numbering (
+    prefix VARCHAR PRIMARY KEY,
+    last_no BIGINT NOT NULL
+);
+-- Batches applied, so a rerun of the same batch changes nothing.
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id VARCHAR PRIMARY KEY,
+    command VARCHAR NOT NULL,
+    source VARCHAR,
+    rows_in BIGINT NOT NULL,
+    applied_at TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS audit_seq;
+-- Every change, who made it and what it did.
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+    logged_at TIMESTAMP NOT NULL,
+    os_user VARCHAR,
+    command VARCHAR NOT NULL,
+    batch_id VARCHAR,
+    invoices_created BIGINT NOT NULL DEFAULT 0,
+    items_created BIGINT NOT NULL DEFAULT 0,
+    links_changed BIGINT NOT NULL DEFAULT 0,
+    totals VARCHAR,
+    detail VARCHAR
+);
+CREATE INDEX IF NOT EXISTS items_by_invoice ON invoice_items (invoice_id);
+CREATE INDEX IF NOT EXISTS items_by_credited ON invoice_items (credited_item_id);
+CREATE INDEX IF NOT EXISTS links_by_debit ON invoice_links (debit_invoice_id);
+CREATE INDEX IF NOT EXISTS links_by_credit ON invoice_links (credit_invoice_id);
+INSERT INTO numbering VALUES ('CN', 0) ON CONFLICT DO NOTHING;
+INSERT INTO meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING
