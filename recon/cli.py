@@ -1,0 +1,224 @@
+"""The ``recon`` command line: thin over :class:`recon.Ledger` (SPEC §4).
+
+``main(argv) -> int``; one table from command to handler; every expected failure is a
+ReconError caught in one place and printed as one clear line (exit 2: nothing changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from decimal import Decimal
+
+import pandas as pd
+
+from .errors import EXIT_OK, ReconError
+from .ledger import Ledger, init
+
+
+def _ledger_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", default=None, metavar="PATH",
+                   help="the ledger file (DuckDB); default: $RECON_LEDGER")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recon", description="Credit invoices and reconcile a billing ledger.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create a ledger, optionally importing a folder")
+    _ledger_arg(p)
+    p.add_argument("--from", dest="source", metavar="DIR", help="import this folder's files")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+
+    p = sub.add_parser("import", help="import invoices, items, payments and links from a folder")
+    _ledger_arg(p)
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+
+    p = sub.add_parser("credit", help="credit items of a debit invoice, or all of it")
+    _ledger_arg(p)
+    p.add_argument("debit", metavar="DEBIT_ID")
+    p.add_argument("--item", action="append", default=[], metavar="ITEM_ID[=QTY]",
+                   help="an item to credit, with the quantity (default: all that is left); repeatable")
+    p.add_argument("--reason")
+    p.add_argument("--memo")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="credit invoice date (default: today)")
+    p.add_argument("--into", metavar="CREDIT_ID", help="add the items to this existing credit invoice")
+    p.add_argument("--allow-paid", action="store_true", help="credit a paid debit; the credit stays available")
+    p.add_argument("--dry-run", action="store_true", help="show what would be created, save nothing")
+
+    p = sub.add_parser("show", help="an invoice: header, items, links, payments, unpaid amount, status")
+    _ledger_arg(p)
+    p.add_argument("invoice", metavar="INVOICE_ID")
+
+    p = sub.add_parser("void", help="void a credit invoice and restore its debits")
+    _ledger_arg(p)
+    p.add_argument("credit", metavar="CREDIT_ID")
+
+    p = sub.add_parser("export", help="write the ledger's tables to a folder")
+    _ledger_arg(p)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx"])
+
+    p = sub.add_parser("demo", help="the main job on the bundled sample data")
+    p.add_argument("--out", default="recon-demo", metavar="DIR", help="output folder (default: ./recon-demo)")
+    p.add_argument("--data", default=None, metavar="DIR", help="sample data folder (default: the bundled data/)")
+    return parser
+
+
+# -- handlers -------------------------------------------------------------------------------
+
+
+def cmd_init(args) -> int:
+    counts = init(_path(args), args.source, args.mapping)
+    print(f"ledger {_path(args)} ready" + (f"; imported {_counts(counts)}" if counts else ""))
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    with Ledger(args.ledger) as lg:
+        counts = lg.import_dir(args.directory, args.mapping)
+    print(f"imported {_counts(counts)}")
+    return EXIT_OK
+
+
+def cmd_credit(args) -> int:
+    items = {}
+    for spec in args.item:
+        item, sep, qty = spec.partition("=")
+        if not item.strip():
+            raise ReconError(f"--item {spec!r}: give ITEM_ID or ITEM_ID=QUANTITY")
+        if item.strip() in items:
+            raise ReconError(f"--item {item.strip()} given twice; name each item once with its total quantity")
+        items[item.strip()] = qty.strip() if sep else None
+    with Ledger(args.ledger) as lg:
+        res = lg.credit(args.debit, items or None, reason=args.reason, memo=args.memo,
+                        date=args.date, into=args.into, allow_paid=args.allow_paid,
+                        dry_run=args.dry_run)
+    if args.dry_run:
+        print("dry run, nothing saved; would create:", file=sys.stderr)
+        print(_table(res.items[["credit_invoice_id", "credited_item_id", "quantity", "net_amount",
+                                "tax_amount", "amount", "currency"]]), file=sys.stderr)
+    else:
+        for _, d in res.debits.iterrows():
+            print(f"{d.debit_invoice_id}: unpaid {_money(d.unpaid_before, d.currency)} -> "
+                  f"{_money(d.unpaid_after, d.currency)}, {d.status_after}", file=sys.stderr)
+    print(res.credit_invoice_id)
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        parts = lg.show(args.invoice)
+    head = parts["invoice"].iloc[0]
+    cur = head.currency
+    print(f"{head.invoice_id}  {head.type} invoice of {head.account_id}, {head.invoice_date}, {cur}")
+    for label, key in (("status", "status"), ("origin", "origin"), ("reason", "reason"),
+                       ("memo", "memo"), ("due", "due_date"), ("voided on", "voided_on")):
+        v = head[key]
+        if v is not None and not pd.isna(v):
+            print(f"  {label:<9} {v}")
+    print(f"  total     {_money(head.total, cur)}")
+    print(f"  unpaid    {_money(head.unpaid_amount, cur)}")
+    print("\nitems")
+    print(_table(parts["items"]))
+    if len(parts["payments"]):
+        print("\npayments")
+        print(_table(parts["payments"]))
+    print("\nlinks")
+    print(_table(parts["links"]) if len(parts["links"]) else "  (none)")
+    return EXIT_OK
+
+
+def cmd_void(args) -> int:
+    with Ledger(args.ledger) as lg:
+        changed = lg.void(args.credit)
+    for _, r in changed.iterrows():
+        print(f"{r.invoice_id}: {r.status_before} -> {r.status_after}, unpaid {r.unpaid_before} -> {r.unpaid_after}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        paths = lg.export(args.out, args.format)
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.out, args.data)
+
+
+COMMANDS = {
+    "init": cmd_init,
+    "import": cmd_import,
+    "credit": cmd_credit,
+    "show": cmd_show,
+    "void": cmd_void,
+    "export": cmd_export,
+    "demo": cmd_demo,
+}
+
+
+# -- output helpers -------------------------------------------------------------------------------
+
+
+def _path(args):
+    from .ledger import resolve_path
+
+    return resolve_path(args.ledger)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {t}" for t, n in counts.items() if n)
+
+
+def _money(value, currency: str) -> str:
+    from .money import format_money
+
+    return f"{format_money(Decimal(str(value)), currency)} {currency}"
+
+
+def _table(df: pd.DataFrame) -> str:
+    def cell(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return ""
+        if isinstance(v, Decimal):
+            return f"{v.normalize():f}" if v == v.to_integral_value() else f"{v:f}".rstrip("0")
+        return str(v)
+
+    return df.map(cell).to_string(index=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ReconError as exc:
+        print(f"recon {args.command}: {exc.summary()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"recon {args.command}: interrupted; nothing was changed by the unfinished step",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # a defect, not bad input: one line, the trace on request
+        if os.environ.get("RECON_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"recon {args.command}: internal error {type(exc).__name__}: {first} "
+              "(nothing was changed; rerun with RECON_DEBUG=1 for details and report it)",
+              file=sys.stderr)
+        return 3
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,97 @@
+"""Shared fixtures: tiny inline ledgers, the real `recon` command, the invariants."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import recon
+from recon.files import load
+from recon.integrity import breaches
+from recon.transfer import import_frames
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+
+
+def _frame(text: str, table: str):
+    """An inline CSV table (leading spaces ignored) as a checked, typed frame."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    path = io.StringIO("\n".join(lines) + "\n")
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write(path.getvalue())
+    try:
+        return load(f.name, table)
+    finally:
+        os.unlink(f.name)
+
+
+@pytest.fixture
+def make_ledger(tmp_path):
+    """make_ledger(invoices=CSV, items=CSV, payments=CSV) -> open recon.Ledger."""
+    opened = []
+
+    def make(invoices: str = "", items: str = "", payments: str = "", links: str = ""):
+        lg = recon.Ledger.create(tmp_path / f"ledger{len(opened)}.duckdb")
+        frames = {}
+        for table, text in (("invoices", invoices), ("invoice_items", items),
+                            ("payments", payments), ("invoice_links", links)):
+            if text.strip():
+                frames[table] = _frame(text, table)
+        if frames:
+            import_frames(lg.db, frames)
+        opened.append(lg)
+        return lg
+
+    yield make
+    for lg in opened:
+        lg.close()
+
+
+def assert_invariants(lg: recon.Ledger) -> None:
+    found = breaches(lg.db)
+    assert found.empty, found.to_string()
+
+
+def recon_command() -> list[str]:
+    """The installed console script; falls back to `python -m recon` in a bare checkout."""
+    exe = shutil.which("recon", path=str(Path(sys.executable).parent)) or shutil.which("recon")
+    return [exe] if exe else [sys.executable, "-m", "recon"]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """cli(*args) runs the real `recon` command; returns (exit code, stdout, stderr)."""
+
+    def run(*args, env=None, cwd=None):
+        e = dict(os.environ)
+        e.pop("RECON_LEDGER", None)
+        e.update(env or {})
+        p = subprocess.run(recon_command() + [str(a) for a in args], capture_output=True,
+                           text=True, env=e, cwd=cwd or tmp_path, timeout=300)
+        return p.returncode, p.stdout, p.stderr
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def sample_ledger(tmp_path_factory):
+    """A ledger file built once from data/; copy it before changing it."""
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    recon.init(path, DATA)
+    return path
+
+
+@pytest.fixture
+def sample_copy(sample_ledger, tmp_path):
+    target = tmp_path / "ledger.duckdb"
+    shutil.copy(sample_ledger, target)
+    return target
