@@ -100,7 +100,8 @@ def cmd_credit(args) -> int:
     if args.dry_run:
         print("dry run, nothing saved; would create:", file=sys.stderr)
         print(_table(res.items[["credit_invoice_id", "credited_item_id", "quantity", "net_amount",
-                                "tax_amount", "amount", "currency"]]), file=sys.stderr)
+                                "tax_amount", "amount"]], res.credits["currency"].iloc[0]),
+              file=sys.stderr)
     else:
         for _, d in res.debits.iterrows():
             print(f"{d.debit_invoice_id}: unpaid {_money(d.unpaid_before, d.currency)} -> "
@@ -123,12 +124,12 @@ def cmd_show(args) -> int:
     print(f"  total     {_money(head.total, cur)}")
     print(f"  unpaid    {_money(head.unpaid_amount, cur)}")
     print("\nitems")
-    print(_table(parts["items"]))
+    print(_table(parts["items"], cur))
     if len(parts["payments"]):
         print("\npayments")
-        print(_table(parts["payments"]))
+        print(_table(parts["payments"], cur))
     print("\nlinks")
-    print(_table(parts["links"]) if len(parts["links"]) else "  (none)")
+    print(_table(parts["links"], cur) if len(parts["links"]) else "  (none)")
     return EXIT_OK
 
 
@@ -136,7 +137,8 @@ def cmd_void(args) -> int:
     with Ledger(args.ledger) as lg:
         changed = lg.void(args.credit)
     for _, r in changed.iterrows():
-        print(f"{r.invoice_id}: {r.status_before} -> {r.status_after}, unpaid {r.unpaid_before} -> {r.unpaid_after}")
+        print(f"{r.invoice_id}: {r.status_before} -> {r.status_after}, unpaid "
+              f"{_money(r.unpaid_before, r.currency)} -> {_money(r.unpaid_after, r.currency)}")
     return EXIT_OK
 
 
@@ -184,15 +186,26 @@ def _money(value, currency: str) -> str:
     return f"{format_money(Decimal(str(value)), currency)} {currency}"
 
 
-def _table(df: pd.DataFrame) -> str:
-    def cell(v):
+MONEY_NAMES = ("net_amount", "tax_amount", "amount", "total", "unpaid_amount")
+
+
+def _table(df: pd.DataFrame, currency: str | None = None) -> str:
+    """A frame as text: money with the currency's decimals, quantities without trailing zeros."""
+    from .money import format_money
+
+    def cell(v, money: bool):
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             return ""
         if isinstance(v, Decimal):
-            return f"{v.normalize():f}" if v == v.to_integral_value() else f"{v:f}".rstrip("0")
+            if money and currency:
+                return format_money(v, currency)
+            return f"{v.normalize():f}"
         return str(v)
 
-    return df.map(cell).to_string(index=False)
+    out = df.copy()
+    for c in out.columns:
+        out[c] = [cell(v, c in MONEY_NAMES) for v in out[c]]
+    return out.to_string(index=False)
 
 
 def main(argv: list[str] | None = None) -> int:

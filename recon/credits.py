@@ -326,6 +326,6 @@ def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None) -
         try:
             return db.frame(
                 "SELECT a.invoice_id, a.status_before, i.status AS status_after, a.unpaid_before,"
-                " i.unpaid_amount AS unpaid_after FROM aff a JOIN invoices i USING (invoice_id) ORDER BY 1")
+                " i.unpaid_amount AS unpaid_after, i.currency FROM aff a JOIN invoices i USING (invoice_id) ORDER BY 1")
         finally:
             db.con.unregister("aff")

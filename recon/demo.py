@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import BadInput
 from .ledger import Ledger
+from .money import format_money
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -68,5 +69,5 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
 def _report(lg: Ledger, verb: str, debit: str, credit_id: str) -> None:
     d = lg.invoice(debit).iloc[0]
     c = lg.invoice(credit_id).iloc[0]
-    print(f"  {verb} {debit} -> {credit_id} (total {c.total} {c.currency}); "
-          f"{debit} now {d.status}, unpaid {d.unpaid_amount}")
+    print(f"  {verb} {debit} -> {credit_id} (total {format_money(c.total, c.currency)} {c.currency}); "
+          f"{debit} now {d.status}, unpaid {format_money(d.unpaid_amount, d.currency)}")
