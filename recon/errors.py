@@ -64,6 +64,8 @@ class ReconError(Exception):
         """The one line for stderr, then the first problems, then the count."""
         if not self.problems:
             return self.message
+        if len(self.problems) == 1:
+            return self.message
         lines = [self.message]
         lines += [f"  {p.describe()}" for p in self.problems[:limit]]
         if len(self.problems) > limit:
@@ -79,7 +81,8 @@ class BadInput(ReconError):
         n = len(problems)
         if n == 1:
             return cls(f"{what} refused, nothing changed: {problems[0].describe()}", problems)
-        return cls(f"{what} refused, nothing changed: {n} problems", problems)
+        return cls(f"{what} refused, nothing changed: {n} problems, the first: "
+                   f"{problems[0].describe()}", problems)
 
 
 class LedgerInUse(ReconError):

@@ -1,0 +1,203 @@
+"""Import and export: round trips in every format, and all-or-nothing refusals."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal as D
+
+import pandas as pd
+import pytest
+
+import recon
+from recon.errors import BadInput
+from tests.conftest import DATA, assert_invariants
+
+
+def snapshot(lg: recon.Ledger) -> dict[str, pd.DataFrame]:
+    return {t: lg.table(t) for t in ("invoices", "invoice_items", "payments", "invoice_links")}
+
+
+def same(a: dict, b: dict) -> bool:
+    return all(a[t].equals(b[t]) for t in a)
+
+
+def test_sample_data_imports_with_exact_amounts(sample_copy):
+    with recon.Ledger(sample_copy) as lg:
+        inv = lg.table("invoices")
+        assert len(inv) == 300
+        assert str(inv.total.dtype) == "decimal128(18, 3)[pyarrow]"  # never float64
+        jpy = inv[inv.currency == "JPY"]
+        assert (jpy.total == jpy.total.map(lambda v: D(int(v)))).all()  # whole yen
+        assert set(inv.status) == {"paid", "unpaid", "void"}
+        assert_invariants(lg)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_export_then_import_gives_the_same_ledger(sample_copy, tmp_path, fmt):
+    with recon.Ledger(sample_copy) as lg:
+        lg.credit("INV-2026-000177", {"ITM-0000614": "1"}, date="2026-10-30")
+        lg.credit("INV-2026-000184", date="2026-10-30")
+        before = snapshot(lg)
+        lg.export(tmp_path / "out", fmt)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"{t}.{fmt}" for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log"))
+    (tmp_path / "out" / f"audit_log.{fmt}").unlink()
+    again = recon.init(tmp_path / "again.duckdb", tmp_path / "out")
+    assert again["invoices"] == 302
+    with recon.Ledger(tmp_path / "again.duckdb") as lg2:
+        after = snapshot(lg2)
+        for t in before:
+            cols = [c for c in before[t].columns if c not in ("created_at", "link_id")]
+            b = before[t][cols].sort_values(cols[0]).reset_index(drop=True)
+            a = after[t][cols].sort_values(cols[0]).reset_index(drop=True)
+            pd.testing.assert_frame_equal(a, b, check_dtype=False)
+        # numbering continues after the imported credits
+        assert lg2.credit("INV-2026-000189", date="2026-10-30").credit_invoice_id == "CN-2026-000003"
+        assert_invariants(lg2)
+
+
+def test_csv_export_writes_each_currencys_decimals(sample_copy, tmp_path):
+    with recon.Ledger(sample_copy, read_only=True) as lg:
+        lg.export(tmp_path, "csv")
+    text = (tmp_path / "invoices.csv").read_text()
+    jpy = [line for line in text.splitlines() if ",JPY," in line][0]
+    eur = [line for line in text.splitlines() if ",EUR," in line][0]
+    assert ".000" not in text
+    total_jpy = jpy.split(",")[7]
+    assert "." not in total_jpy and total_jpy.isdigit()
+    assert len(eur.split(",")[7].split(".")[1]) == 2
+
+
+def write(folder, name, text):
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text("\n".join(line.strip() for line in text.strip().splitlines()) + "\n")
+
+
+GOOD_INVOICES = """
+invoice_id,account_id,type,status,invoice_date,due_date,currency,total,unpaid_amount
+X1,A,debit,unpaid,2026-10-01,2026-10-31,EUR,124.00,124.00
+X2,A,debit,paid,2026-10-01,2026-10-31,JPY,1100,0
+"""
+GOOD_ITEMS = """
+item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount
+XI1,X1,1,Licence,1,100,0.24,100.00,24.00,124.00
+XI2,X2,1,Licence,1,1000,0.1,1000,100,1100
+"""
+GOOD_PAYMENTS = """
+payment_id,invoice_id,amount,paid_on
+XP1,X2,1100,2026-10-05
+"""
+
+
+@pytest.mark.parametrize(
+    "table, text, row, column, value, reason",
+    [
+        ("invoices.csv", GOOD_INVOICES.replace("124.00,124.00", "124.00,124.001"), 2,
+         "unpaid_amount", "124.001", "more decimals than the currency has (2)"),
+        ("invoices.csv", GOOD_INVOICES.replace("EUR", "EUX"), 2, "currency", "EUX", "unknown currency"),
+        ("invoices.csv", GOOD_INVOICES.replace("2026-10-01,2026-10-31,EUR", "2026-13-01,2026-10-31,EUR"), 2,
+         "invoice_date", "2026-13-01", "not a valid date"),
+        ("invoices.csv", GOOD_INVOICES.replace("X2,A", "X1,A"), 3, "invoice_id", "X1", "duplicate"),
+        ("invoices.csv", GOOD_INVOICES.replace(",debit,unpaid", ",debet,unpaid"), 2, "type", "debet",
+         "not an allowed value"),
+        ("invoices.csv", GOOD_INVOICES.replace("124.00,124.00", "120.00,124.00"), 2, "total", "120.000",
+         "differs from the sum of its items"),
+        ("invoices.csv", GOOD_INVOICES.replace("X2,A,debit,paid", "X2,A,debit,unpaid"), 3, "status", "unpaid",
+         "stated status differs"),
+        ("invoice_items.csv", GOOD_ITEMS.replace("100.00,24.00,124.00", "100.00,24.00,125.00"), 2,
+         "amount", "125.000", "not net_amount + tax_amount"),
+        ("invoice_items.csv", GOOD_ITEMS.replace("XI1,X1,1,Licence,1", "XI1,X9,1,Licence,1"), 2,
+         "invoice_id", "X9", "unknown invoice"),
+        ("invoice_items.csv", GOOD_ITEMS.replace("XI1,X1,1,Licence,1,", "XI1,X1,1,Licence,abc,"), 2,
+         "quantity", "abc", "not a number"),
+        ("invoice_items.csv", GOOD_ITEMS.replace("XI1,X1,1,Licence,1,", "XI1,X1,1,Licence,0,"), 2,
+         "quantity", "0", "greater than 0"),
+        ("invoice_items.csv", GOOD_ITEMS.replace("1000,100,1100", "1000.5,100,1100.5"), 3,
+         "net_amount", "1000.500", "more decimals than the currency has (0)"),
+        ("payments.csv", GOOD_PAYMENTS.replace("XP1,X2", "XP1,X7"), 2, "invoice_id", "X7", "unknown invoice"),
+        ("payments.csv", GOOD_PAYMENTS.replace(",1100,", ",-5,"), 2, "amount", "-5", "greater than 0"),
+    ],
+)
+def test_bad_rows_are_refused_with_file_row_column_value(tmp_path, table, text, row, column, value, reason):
+    folder = tmp_path / "in"
+    write(folder, "invoices.csv", GOOD_INVOICES)
+    write(folder, "invoice_items.csv", GOOD_ITEMS)
+    write(folder, "payments.csv", GOOD_PAYMENTS)
+    write(folder, table, text)
+    lg = recon.Ledger.create(tmp_path / "l.duckdb")
+    before = snapshot(lg)
+    with pytest.raises(BadInput) as err:
+        lg.import_dir(folder)
+    hits = [p for p in err.value.problems if p.column == column]
+    assert hits, err.value.summary()
+    assert any((p.row, str(p.value), p.file.endswith(table)) == (row, value, True)
+               and reason in p.reason for p in hits), err.value.summary()
+    assert same(before, snapshot(lg))
+    lg.close()
+
+
+def test_every_bad_row_is_reported_at_once(tmp_path):
+    folder = tmp_path / "in"
+    write(folder, "invoices.csv", GOOD_INVOICES.replace("EUR", "EUX").replace("2026-10-01,2026-10-31,JPY",
+                                                                              "2026-02-30,2026-10-31,JPY"))
+    write(folder, "payments.csv", GOOD_PAYMENTS.replace("1100", "x"))
+    lg = recon.Ledger.create(tmp_path / "l.duckdb")
+    with pytest.raises(BadInput) as err:
+        lg.import_dir(folder)
+    assert {(p.column, p.row) for p in err.value.problems} >= {("invoice_date", 3), ("amount", 2)}
+    lg.close()
+
+
+def test_import_twice_is_refused_as_duplicate_ids(sample_copy):
+    with recon.Ledger(sample_copy) as lg:
+        before = snapshot(lg)
+        with pytest.raises(BadInput, match="already in the ledger"):
+            lg.import_dir(DATA)
+        assert same(before, snapshot(lg))
+
+
+def test_later_payments_import_updates_statuses(sample_copy, tmp_path):
+    folder = tmp_path / "nov"
+    write(folder, "payments.csv", """
+        payment_id,invoice_id,amount,paid_on
+        NOV-1,INV-2026-000189,100.00,2026-11-25
+    """)
+    with recon.Ledger(sample_copy) as lg:
+        before = lg.invoice("INV-2026-000189").iloc[0].unpaid_amount
+        lg.import_dir(folder)
+        assert lg.invoice("INV-2026-000189").iloc[0].unpaid_amount == before - D("100")
+        assert_invariants(lg)
+
+
+def test_empty_and_header_only_and_missing_columns(tmp_path):
+    lg = recon.Ledger.create(tmp_path / "l.duckdb")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "invoices.csv").write_text("")
+    with pytest.raises(BadInput, match="the file is empty"):
+        lg.import_dir(folder)
+    (folder / "invoices.csv").write_text("invoice_id,account_id\nX,A\n")
+    with pytest.raises(BadInput) as err:
+        lg.import_dir(folder)
+    assert {p.column for p in err.value.problems} >= {"type", "invoice_date", "currency"}
+    assert all(p.reason == "required column is missing" for p in err.value.problems)
+    shutil.rmtree(folder)
+    folder.mkdir()
+    with pytest.raises(BadInput, match="no invoices, invoice_items, payments or invoice_links file"):
+        lg.import_dir(folder)
+    lg.close()
+
+
+def test_non_utf8_and_float_parquet_are_refused(tmp_path):
+    lg = recon.Ledger.create(tmp_path / "l.duckdb")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "invoices.csv").write_bytes(b"invoice_id,account_id\n\xff\xfe,A\n")
+    with pytest.raises(BadInput, match="not UTF-8"):
+        lg.import_dir(folder)
+    (folder / "invoices.csv").unlink()
+    pd.DataFrame({"payment_id": ["P"], "invoice_id": ["X"], "amount": [1.1], "paid_on": ["2026-10-01"]}
+                 ).to_parquet(folder / "payments.parquet")
+    with pytest.raises(BadInput, match="binary floating-point"):
+        lg.import_dir(folder)
+    lg.close()
