@@ -1,0 +1,125 @@
+"""The `recon` command, run as an analyst runs it: exit codes, one-line errors, no traceback."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+import recon
+from tests.conftest import DATA
+
+
+def fingerprint(path) -> str:
+    """A hash of every table's rows: equal means the ledger is unchanged."""
+    with recon.Ledger(path, read_only=True) as lg:
+        h = hashlib.sha256()
+        for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log", "batches"):
+            h.update(lg.table(t).to_csv(index=False).encode())
+        return h.hexdigest()
+
+
+def test_init_credit_show_void_export(cli, tmp_path):
+    ledger = tmp_path / "books.duckdb"
+    code, out, err = cli("init", "--ledger", ledger, "--from", DATA)
+    assert code == 0, err
+    assert "imported 300 invoices, 1027 invoice_items, 168 payments" in out
+
+    code, out, err = cli("credit", "--ledger", ledger, "INV-2026-000177", "--item", "ITM-0000615=1",
+                         "--reason", "SLA credit", "--date", "2026-10-30")
+    assert (code, out.strip()) == (0, "CN-2026-000001"), err
+    assert "INV-2026-000177: unpaid 29842.70 EUR -> 29675.99 EUR, unpaid" in err  # 134.44 + 24% tax
+
+    code, out, err = cli("credit", "--ledger", ledger, "INV-2026-000184", "--item", "ITM-0000634",
+                         "--into", "CN-2026-000001", "--date", "2026-10-30")
+    assert (code, out.strip()) == (0, "CN-2026-000001"), err
+
+    code, out, _ = cli("show", "--ledger", ledger, "CN-2026-000001")
+    assert code == 0
+    assert "credit invoice of ACC-1001, 2026-10-30, EUR" in out
+    assert "total     1164.84 EUR" in out  # 166.71 + 998.13
+    assert "INV-2026-000184" in out and "ITM-0000634" in out
+
+    code, out, err = cli("credit", "--ledger", ledger, "INV-2026-000186", "--date", "2026-10-31")
+    assert (code, out.strip()) == (0, "CN-2026-000002")
+    assert "INV-2026-000186: unpaid 5588.12 EUR -> 0.00 EUR, paid" in err
+
+    code, out, _ = cli("void", "--ledger", ledger, "CN-2026-000002")
+    assert code == 0 and "INV-2026-000186: paid -> unpaid, unpaid 0.00 EUR -> 5588.12 EUR" in out
+
+    code, out, _ = cli("export", "--ledger", ledger, "--out", tmp_path / "out", "--format", "parquet")
+    assert code == 0 and (tmp_path / "out" / "invoice_links.parquet").exists()
+
+
+def test_environment_variable_names_the_ledger(cli, sample_copy):
+    code, out, _ = cli("show", "INV-2026-000177", env={"RECON_LEDGER": str(sample_copy)})
+    assert code == 0 and "INV-2026-000177" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["credit", "NOPE"], "value 'NOPE': unknown debit invoice"),
+        (["credit", "INV-2026-000177", "--item", "ITM-0000615=abc"], "quantity 'abc' is not a number"),
+        (["credit", "INV-2026-000177", "--item", "ITM-0000615=0"], "quantity must be greater than 0"),
+        (["credit", "INV-2026-000177", "--item", "ITM-0000615=99"], "exceeds the 45 still creditable"),
+        (["credit", "INV-2026-000177", "--item", "ITM-0000615=1.0000001"], "more than 6 decimals"),
+        (["credit", "INV-2026-000177", "--item", "ITM-0000640"], "belongs to invoice INV-2026-000186"),
+        (["credit", "INV-2026-000177", "--date", "2026-10-32"], "--date '2026-10-32' is not a date"),
+        (["credit", "INV-2026-000177", "--date", "2026-01-01"], "before debit invoice INV-2026-000177"),
+        (["credit", "INV-2026-000177", "--into", "INV-2026-000184"], "is not a credit invoice"),
+        (["credit", "INV-2026-000277"], "debit invoice is void"),
+        (["void", "INV-2026-000177"], "only credit invoices can be voided"),
+        (["void", "CN-2026-999999"], "not found"),
+        (["show", "NOPE"], "invoice 'NOPE' not found"),
+        (["import", "/nonexistent"], "not a folder"),
+        (["import", str(DATA / "data")], "not a folder"),
+        (["export", "--out", "x", "--format", "csv"], None),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line_and_changes_nothing(cli, sample_copy, args, message):
+    before = fingerprint(sample_copy)
+    code, out, err = cli(*args[:1], "--ledger", sample_copy, *args[1:])
+    if message is None:  # a control: a valid command
+        assert code == 0
+        return
+    assert code == 2, (out, err)
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert fingerprint(sample_copy) == before
+
+
+def test_paid_invoice_needs_allow_paid(cli, sample_copy):
+    with recon.Ledger(sample_copy, read_only=True) as lg:
+        inv = lg.table("invoices")
+    paid = inv[(inv.type == "debit") & (inv.status == "paid")].invoice_id.iloc[0]
+    before = fingerprint(sample_copy)
+    code, _, err = cli("credit", "--ledger", sample_copy, paid)
+    assert code == 2 and "already paid" in err and "--allow-paid" in err
+    assert fingerprint(sample_copy) == before
+    code, out, err = cli("credit", "--ledger", sample_copy, paid, "--allow-paid")
+    assert code == 0, err
+    with recon.Ledger(sample_copy, read_only=True) as lg:
+        c = lg.invoice(out.strip()).iloc[0]
+        assert c.unpaid_amount == c.total  # nothing owed: all of it stays available
+
+
+def test_missing_ledger_and_no_ledger(cli, tmp_path):
+    code, _, err = cli("show", "--ledger", tmp_path / "nope.duckdb", "X")
+    assert code == 2 and "does not exist: create it with `recon init" in err
+    code, _, err = cli("show", "X")
+    assert code == 2 and "pass --ledger PATH or set RECON_LEDGER" in err
+
+
+def test_dry_run_prints_and_saves_nothing(cli, sample_copy):
+    before = fingerprint(sample_copy)
+    code, out, err = cli("credit", "--ledger", sample_copy, "INV-2026-000177", "--dry-run")
+    assert code == 0 and "dry run, nothing saved" in err and "ITM-0000614" in err
+    assert fingerprint(sample_copy) == before
+
+
+def test_demo_runs_on_the_bundled_data(cli, tmp_path):
+    code, out, err = cli("demo", "--out", tmp_path / "demo")
+    assert code == 0, err
+    assert "imported 300 invoices" in out
+    assert (tmp_path / "demo" / "export" / "invoice_links.csv").exists()
