@@ -21,7 +21,7 @@ demo: install
 	$(BIN)/recon demo --out recon-demo
 
 test: install-test
-	$(BIN)/ruff check recon tests benchmarks scripts
+	$(BIN)/ruff check .
 	@# pytest exits 5 when it collects no test: that is a failure, not a pass
 	$(BIN)/python -m pytest -n 2 tests; s=$$?; \
 	  if [ $$s -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$s
