@@ -23,7 +23,7 @@ demo: install
 test: install-test
 	$(BIN)/ruff check .
 	@# pytest exits 5 when it collects no test: that is a failure, not a pass
-	$(BIN)/python -m pytest -n 2 tests; s=$$?; \
+	$(BIN)/python -m pytest -n 2 --nbmake tests notebooks; s=$$?; \
 	  if [ $$s -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$s
 
 bench: install-test
