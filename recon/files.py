@@ -122,13 +122,39 @@ def _read_csv(p: Path, fmt: FileFormat) -> pya.Table:
         params["d"] = fmt.delimiter
     try:
         con = duckdb.connect()
-        return con.sql(f"SELECT * FROM read_csv($p, {opts})", params=params).to_arrow_table()
+        table = con.sql(f"SELECT * FROM read_csv($p, {opts})", params=params).to_arrow_table()
     except duckdb.Error as exc:
         text = str(exc)
         if "unicode" in text.lower() or "utf-8" in text.lower():
             raise BadInput(f"{p}: the file is not UTF-8 text; save or export it as UTF-8 CSV") from None
-        first = text.strip().splitlines()[0]
-        raise BadInput(f"{p}: cannot read it as CSV ({first}); check the delimiter and quoting") from None
+        lines = text.strip().splitlines()
+        detail = " ".join(line.strip() for line in lines[:2])
+        raise BadInput(f"{p}: cannot read it as CSV ({detail}); check the delimiter, quoting and "
+                       "that every row has as many fields as the header") from None
+    _check_header(p, table.column_names, fmt.delimiter)
+    return table
+
+
+def _check_header(p: Path, names: list[str], delimiter: str | None) -> None:
+    """DuckDB's sniffer may take a wider row for the header when rows are ragged: refuse
+    unless the columns are the file's first line."""
+    import csv
+
+    candidates = [delimiter] if delimiter else [",", ";", "\t", "|"]
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        first = f.readline()
+    for d in candidates:
+        fields = next(csv.reader([first], delimiter=d), [])
+        if [x.strip() for x in fields] == [n.strip() for n in names]:
+            return
+    # only on this error path: find the first row whose width differs from the header's
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        lines = list(csv.reader(f, delimiter=delimiter or ","))
+    width = len(lines[0]) if lines else 0
+    bad = next((n for n, row in enumerate(lines, start=1) if len(row) != width), None)
+    where = f"line {bad} has {len(lines[bad - 1])} fields, the header {width}" if bad else "its header row is unusual"
+    raise BadInput(f"{p}: cannot read it as CSV: {where}; give every row as many fields as the "
+                   "header (quote fields that contain the delimiter)")
 
 
 def _read_parquet(p: Path) -> pya.Table:

@@ -66,7 +66,7 @@ def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = Non
         try:
             frames[table] = load(path, table, fmt)
         except BadInput as exc:
-            problems += exc.problems or [Problem(reason=exc.message, file=str(path))]
+            problems += exc.problems or [Problem(reason=exc.message)]
     if not frames and not problems:
         raise BadInput(
             f"{directory}: no invoices, invoice_items, payments or invoice_links file "

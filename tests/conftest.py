@@ -82,6 +82,25 @@ def cli(tmp_path):
     return run
 
 
+@pytest.fixture
+def recon_main(capsys, monkeypatch):
+    """recon_main(*args): the CLI's main() in this process (fast); (exit code, stdout, stderr).
+
+    For the many-case corpora; `cli` runs the installed command for end-to-end tests.
+    """
+    from recon.cli import main
+
+    monkeypatch.delenv("RECON_LEDGER", raising=False)
+
+    def run(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def sample_ledger(tmp_path_factory):
     """A ledger file built once from data/; copy it before changing it."""
