@@ -488,3 +488,20 @@ def test_report_on_sample_ledger(sample_copy, tmp_path):
         nov = lg.report("2026-12")  # after the last payment (2026-11-20): today's ledger
     closing = nov.rollforward.set_index("currency")["closing_unpaid"]
     assert closing.to_dict() == stored.set_index("currency")["u"].to_dict()
+
+
+def test_empty_ledger_and_unwritable_folder(make_ledger, tmp_path):
+    lg = make_ledger()
+    rep = lg.report("2026-10", out=tmp_path / "r")
+    assert rep.rollforward.empty and rep.ties and rep.exit_code == 0
+    assert rep.paths["html"].exists() and rep.paths["xlsx"].exists()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(recon.errors.BadInput, match="cannot write the report"):
+        lg.report("2026-10", out=tmp_path / "file" / "r")
+
+
+def test_html_amounts_grouped_for_reading():
+    from recon.report.render import _grouped
+
+    assert [_grouped(x) for x in ("1234567.50", "-1000", "0.005", "")] == \
+        ["1,234,567.50", "-1,000", "0.005", ""]

@@ -120,7 +120,11 @@ class Report:
     def write(self, out: str | Path) -> dict[str, Path]:
         from .render import write_all
 
-        self.paths = write_all(self, Path(out))
+        try:
+            self.paths = write_all(self, Path(out))
+        except OSError as exc:
+            raise BadInput(f"cannot write the report to {out}: {exc.strerror or exc}; "
+                           "choose a folder you can write to with --out") from None
         return self.paths
 
     def headline(self) -> list[str]:
@@ -242,7 +246,8 @@ def _stage_gl(db: Database, gl) -> None:
         raise BadInput.from_problems(f"GL balances {name}", problems)
     db.con.register("gl_frame", frame[["currency", "account_id", "balance"]])
     try:
-        db.execute("INSERT INTO gl_in BY NAME SELECT currency, account_id, balance FROM gl_frame")
+        db.execute("INSERT INTO gl_in BY NAME SELECT upper(currency) AS currency, account_id, balance"
+                   " FROM gl_frame")
     finally:
         db.con.unregister("gl_frame")
 

@@ -140,7 +140,8 @@ def _table_html(df: pd.DataFrame, limit: int | None = None) -> str:
     numeric = [_is_money(df[c].dtype) or pd.api.types.is_integer_dtype(df[c].dtype)
                for c in df.columns]
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    cols = [text[c].fillna("").map(html.escape).tolist() for c in df.columns]
+    cols = [text[c].fillna("").map(_grouped if _is_money(df[c].dtype) else html.escape).tolist()
+            for c in df.columns]
     rows = []
     for cells in zip(*cols, strict=True) if cols else []:
         rows.append("<tr>" + "".join(
@@ -151,6 +152,15 @@ def _table_html(df: pd.DataFrame, limit: int | None = None) -> str:
     more = "" if limit is None or len(df) <= limit else \
         f"<p>first {limit} of {len(df)} rows; all of them are in the workbook and the CSV file</p>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def _grouped(amount: str) -> str:
+    """1234567.50 -> 1,234,567.50 for reading (the page shows at most HTML_ROW_LIMIT rows)."""
+    if not amount:
+        return amount
+    sign, digits = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
+    whole, dot, frac = digits.partition(".")
+    return f"{sign}{int(whole):,}{dot}{frac}"
 
 
 def html_page(rep) -> str:
