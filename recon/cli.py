@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx"])
 
+    p = sub.add_parser("report", help="month-end reconciliation report (workbook, CSV, HTML)")
+    _ledger_arg(p)
+    p.add_argument("--period", required=True, metavar="YYYY-MM", help="the calendar month to close")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the report's files")
+    p.add_argument("--gl", metavar="FILE",
+                   help="general-ledger receivable balances (currency[, account_id], balance) to reconcile")
+
     p = sub.add_parser("demo", help="the main job on the bundled sample data")
     p.add_argument("--out", default="recon-demo", metavar="DIR", help="output folder (default: ./recon-demo)")
     p.add_argument("--data", default=None, metavar="DIR", help="sample data folder (default: the bundled data/)")
@@ -150,6 +157,16 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        rep = lg.report(args.period, out=args.out, gl=args.gl)
+    print(f"report written to {rep.paths['html'].parent}/ ({rep.paths['html'].name}, "
+          f"{rep.paths['xlsx'].name}, {len(rep.tables)} CSV files)")
+    for line in rep.headline():
+        print(line)
+    return rep.exit_code
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -163,6 +180,7 @@ COMMANDS = {
     "show": cmd_show,
     "void": cmd_void,
     "export": cmd_export,
+    "report": cmd_report,
     "demo": cmd_demo,
 }
 

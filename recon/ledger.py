@@ -105,6 +105,23 @@ class Ledger:
             "payments": views.payments(self.db, invoice_id),
         }
 
+    # -- month end ---------------------------------------------------------------------------------
+    def report(self, period: str, out=None, gl=None):
+        """Month-end report for ``period`` (YYYY-MM); files written to ``out`` when given.
+
+        ``gl``: general-ledger receivable balances (file or frame: currency, optional
+        account_id, balance). Returns a :class:`recon.report.Report` (tables as DataFrames).
+        """
+        from . import report
+
+        return report.report(self.db, period, out, gl)
+
+    def as_of(self, date) -> pd.DataFrame:
+        """Every invoice as it stood at the end of ``date``, rebuilt from dated facts."""
+        from . import report
+
+        return report.as_of(self.db, date)
+
     def table(self, name: str) -> pd.DataFrame:
         if name not in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log", "batches"):
             raise BadInput(f"unknown table {name!r}")

@@ -48,6 +48,7 @@ class Field:
     choices: tuple[str, ...] = ()
     unique: bool = False
     positive: bool = False  # > 0 (otherwise numbers are >= 0)
+    signed: bool = False  # may be negative (a GL balance); no sign check
 
     @property
     def dtype(self) -> pd.ArrowDtype:
@@ -113,6 +114,13 @@ TABLES: dict[str, list[Field]] = {
         Field("memo", "text", required=False, optional_column=True),
         Field("period_start", "date", required=False, optional_column=True),
         Field("period_end", "date", required=False, optional_column=True),
+    ],
+    # `report --gl`: the general ledger's receivable balances at period end, per currency
+    # or per currency and account (a balance may be negative)
+    "gl_balances": [
+        Field("currency", "id"),
+        Field("account_id", "id", required=False, optional_column=True),
+        Field("balance", "money", signed=True),
     ],
     # SPEC §4 `cancel`
     "cancellations": [
@@ -185,7 +193,8 @@ def _text_checks(f: Field) -> list[pa.Check]:
     checks = [_length_check()]
     if f.kind in SCALE or f.kind == "int":
         checks.append(_number_check(f.kind))
-        checks += _sign_check(f.positive)
+        if not f.signed:
+            checks += _sign_check(f.positive)
     elif f.kind == "date":
         checks.append(_date_check())
     elif f.kind == "enum":
@@ -217,7 +226,7 @@ def typed_schema(table: str) -> pa.DataFrameSchema:
     cols = {}
     for f in TABLES[table]:
         checks = []
-        if f.kind in SCALE or f.kind == "int":
+        if (f.kind in SCALE or f.kind == "int") and not f.signed:
             checks.append(pa.Check.gt(0, name="positive") if f.positive else pa.Check.ge(0, name="not_negative"))
         if f.kind == "enum":
             checks.append(pa.Check.isin(list(f.choices), name="choice"))

@@ -77,4 +77,17 @@ UNION ALL
 SELECT 'precision', i.invoice_id, it.item_id, 'amount ' || it.amount::VARCHAR || ' has more decimals than ' || i.currency
 FROM invoice_items it JOIN invoices i USING (invoice_id) JOIN currencies cu USING (currency)
 WHERE milli(it.net_amount) % cu.step_milli <> 0 OR milli(it.tax_amount) % cu.step_milli <> 0
+UNION ALL
+SELECT 'credit_of_void_debit', ci.invoice_id, ci.item_id,
+       'credits ' || o.item_id || ' of void debit ' || dd.invoice_id || ' (void since ' || dd.voided_on::VARCHAR || ')'
+FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
+JOIN invoice_items o ON o.item_id = ci.credited_item_id JOIN invoices dd ON dd.invoice_id = o.invoice_id
+WHERE c.voided_on IS NULL AND dd.voided_on IS NOT NULL
+UNION ALL
+SELECT 'duplicate_cancellation', ci.invoice_id, ci.item_id,
+       'cancellation of ' || ci.credited_item_id || ' on ' || ci.cancelled_on::VARCHAR || ' credited '
+       || count(*) OVER (PARTITION BY ci.credited_item_id, ci.cancelled_on)::VARCHAR || ' times'
+FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
+WHERE c.voided_on IS NULL AND ci.cancelled_on IS NOT NULL
+QUALIFY count(*) OVER (PARTITION BY ci.credited_item_id, ci.cancelled_on) > 1
 ORDER BY 1, 2, 3

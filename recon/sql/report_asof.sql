@@ -1,0 +1,54 @@
+-- The ledger as of the end of day $as_of, rebuilt from dated facts only, so a report
+-- for a past month reads the same after later activity. One row per invoice issued by
+-- then (invoice_date <= $as_of). Same formulas as derived.sql, filtered by date:
+--   items      count from their invoice's invoice_date (they carry no date of their own)
+--   payments   count when paid_on <= $as_of
+--   links      count when linked_on <= $as_of and not yet unlinked (unlinked_on > $as_of)
+--   void       when voided_on <= $as_of
+-- `balance` is the unclamped balance (debit: total − paid − received; credit: total −
+-- given), also for void invoices; `unpaid_amount` applies the void and the floor at 0.
+-- The roll-forward needs both: unpaid = balance − void_balance + overpaid.
+WITH inv AS (
+    SELECT * FROM invoices WHERE invoice_date <= $as_of
+),
+it AS (
+    SELECT invoice_id, sum(amount) AS total, count(*) AS n
+    FROM invoice_items WHERE invoice_id IN (SELECT invoice_id FROM inv) GROUP BY invoice_id
+),
+p AS (
+    SELECT invoice_id, sum(amount) AS paid FROM payments WHERE paid_on <= $as_of GROUP BY invoice_id
+),
+active AS (
+    SELECT * FROM invoice_links
+    WHERE linked_on <= $as_of AND (unlinked_on IS NULL OR unlinked_on > $as_of)
+),
+lr AS (SELECT debit_invoice_id AS invoice_id, sum(amount) AS amount FROM active GROUP BY 1),
+lg AS (SELECT credit_invoice_id AS invoice_id, sum(amount) AS amount FROM active GROUP BY 1),
+b AS (
+    SELECT i.invoice_id, i.account_id, i.type, i.currency, i.invoice_date, i.due_date,
+           i.reason, i.memo, i.origin, i.batch_id,
+           coalesce(i.voided_on <= $as_of, false) AS is_void,
+           coalesce(it.n, 0) AS items,
+           coalesce(it.total, 0)::DECIMAL(18,3) AS total,
+           coalesce(p.paid, 0)::DECIMAL(18,3) AS paid,
+           coalesce(lr.amount, 0)::DECIMAL(18,3) AS received,
+           coalesce(lg.amount, 0)::DECIMAL(18,3) AS given,
+           (CASE WHEN i.type = 'debit'
+                 THEN coalesce(it.total, 0) - coalesce(p.paid, 0) - coalesce(lr.amount, 0)
+                 ELSE coalesce(it.total, 0) - coalesce(lg.amount, 0) END)::DECIMAL(18,3) AS balance
+    FROM inv i
+    LEFT JOIN it USING (invoice_id)
+    LEFT JOIN p USING (invoice_id)
+    LEFT JOIN lr USING (invoice_id)
+    LEFT JOIN lg USING (invoice_id)
+)
+SELECT *,
+       (CASE WHEN is_void THEN 0 WHEN type = 'debit' THEN greatest(balance, 0)
+             ELSE balance END)::DECIMAL(18,3) AS unpaid_amount,
+       (CASE WHEN NOT is_void AND type = 'debit' THEN greatest(-balance, 0)
+             ELSE 0 END)::DECIMAL(18,3) AS overpaid,
+       (CASE WHEN is_void THEN balance ELSE 0 END)::DECIMAL(18,3) AS void_balance,
+       CASE WHEN is_void THEN 'void'
+            WHEN items > 0 AND (CASE WHEN type = 'debit' THEN greatest(balance, 0) ELSE balance END) = 0
+            THEN 'paid' ELSE 'unpaid' END AS status
+FROM b
