@@ -77,12 +77,13 @@ COPY (
 """
 
 
-def build(n_items: int) -> tuple[Path, Path, Path]:
+def build(n_items: int, work: Path = WORK) -> tuple[Path, Path, Path]:
+    """A ledger of ``n_items`` debit items and a file correcting each of them (cached)."""
     from recon.db import Database
 
-    WORK.mkdir(parents=True, exist_ok=True)
-    ledger = WORK / f"ledger-{n_items}.duckdb"
-    pq, csv = WORK / f"corrections-{n_items}.parquet", WORK / f"corrections-{n_items}.csv"
+    work.mkdir(parents=True, exist_ok=True)
+    ledger = work / f"ledger-{n_items}.duckdb"
+    pq, csv = work / f"corrections-{n_items}.parquet", work / f"corrections-{n_items}.csv"
     if ledger.exists() and pq.exists() and csv.exists():
         return ledger, pq, csv
     for p in (ledger, Path(f"{ledger}.wal"), pq, csv):
