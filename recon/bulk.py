@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from . import credits
 from .db import Database
 from .errors import BadInput, Problem
-from .files import (FileFormat, apply_format, check_text, frame_as_text, read_text, to_typed)
+from .files import FileFormat, apply_format, check_text, frame_as_text, read_text, to_typed
 from .money import format_money
 from .schemas import failures_to_problems, typed_schema
 
