@@ -564,3 +564,15 @@ def test_bulk_equals_one_by_one(template, tmp_path_factory, rows):
     assert bulk_ok == seq_ok, (table, bulk_ok, seq_ok)
     if bulk_ok:
         assert bulk_state == seq_state
+
+
+@pytest.mark.parametrize("value", ["0", "0.001", "123.456", "999999999999.999", "1000000000000.000",
+                                   "999999999999999.999"])
+def test_milli_is_exact_on_both_sides_of_its_fast_path(ledger, value):
+    # amounts below 10^12 take BIGINT arithmetic, the rest HUGEINT (macros.sql)
+    assert ledger.db.scalar(f"SELECT milli({value}::DECIMAL(18,3))") == int(D(value) * 1000)
+
+
+@pytest.mark.parametrize("value", ["0.000001", "2.5", "999999.999999", "1000000.000000", "999999999999.999999"])
+def test_micro_is_exact_on_both_sides_of_its_fast_path(ledger, value):
+    assert ledger.db.scalar(f"SELECT micro({value}::DECIMAL(18,6))") == int(D(value) * 1000000)
