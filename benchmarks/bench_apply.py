@@ -111,13 +111,19 @@ def build(n_items: int, work: Path = WORK) -> tuple[Path, Path, Path]:
 def child(ledger: str, corrections: str) -> None:
     import recon
 
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
     t0 = time.perf_counter()
     with recon.Ledger(ledger) as lg:
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), cpu()
         res = lg.apply(corrections)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), cpu()
+    t3 = time.perf_counter()
     print(json.dumps({
-        "seconds": t2 - t1, "open": t1 - t0, "rows": res.rows, "items": len(res.items),
+        "seconds": t2 - t1, "cpu": c2 - c1, "open": t1 - t0, "close": t3 - t2,
+        "rows": res.rows, "items": len(res.items),
         "credits": len(res.credits), "phases": res.seconds,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
@@ -252,10 +258,13 @@ def main() -> None:
         runs = [timed_run(ledger, path) for _ in range(args.runs)]
         results[label] = runs
         med = statistics.median(r["seconds"] for r in runs)
+        cpu = statistics.median(r["cpu"] for r in runs)
+        close = statistics.median(r["close"] for r in runs)
         rss = max(r["maxrss_mb"] for r in runs)
         phases = {k: round(statistics.median(r["phases"][k] for r in runs), 2) for k in runs[0]["phases"]}
         print(f"apply {label:<7} {runs[0]['rows']:>9,} rows: median {med:.2f}s "
-              f"(runs {', '.join(format(r['seconds'], '.2f') for r in runs)}), peak RSS {rss:.0f} MB, "
+              f"(runs {', '.join(format(r['seconds'], '.2f') for r in runs)}), CPU {cpu:.2f}s, "
+              f"then closing the ledger {close:.2f}s; peak RSS {rss:.0f} MB, "
               f"phases {phases}; {runs[0]['credits']:,} credit invoices, {runs[0]['items']:,} items")
     naive_s, naive_ledger = naive(ledger, pq, args.naive_rows)
     ok = same_pieces(naive_ledger, ledger, pq, args.naive_rows)
@@ -264,6 +273,7 @@ def main() -> None:
     print(f"naive    {args.naive_rows:>9,} rows: {naive_s:.2f}s = {naive_per_row * 1e6:.0f} µs/row; "
           f"bulk {bulk_per_row * 1e6:.2f} µs/row -> {naive_per_row / bulk_per_row:.0f}x faster; "
           f"same pieces as the bulk run on that slice: {ok}")
+    print(f"load average while running: {os.getloadavg()}")
     print(json.dumps(machine(), indent=1))
 
 
