@@ -140,6 +140,8 @@ def apply(
     t0 = time.perf_counter()
 
     raw, name = _read(source, fmt)
+    if raw.empty:
+        raise BadInput(f"{name} has no correction rows; nothing to apply")
     batch_id = batch_id or _content_batch_id(source, raw)
     seconds["read"] = time.perf_counter() - t0
     tell(f"read {name}", len(raw))

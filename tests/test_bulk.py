@@ -193,6 +193,12 @@ def test_missing_column_named(ledger, tmp_path):
     assert [(p.column, p.reason) for p in e.value.problems] == [("debit_invoice_id", "required column is missing")]
 
 
+def test_empty_file_refused(ledger, tmp_path):
+    with pytest.raises(BadInput, match="has no correction rows"):
+        ledger.apply(write(tmp_path / "c.csv"))
+    assert ledger.db.scalar("SELECT count(*) FROM batches") == 0
+
+
 def test_every_bad_row_reported_at_once(ledger, tmp_path):
     """Text problems, ledger problems and over-credit of the remaining rows: one run, all."""
     before = fingerprint(ledger)
