@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-paid", action="store_true", help="credit a paid debit; the credit stays available")
     p.add_argument("--dry-run", action="store_true", help="show what would be created, save nothing")
 
+    p = sub.add_parser("apply", help="bulk corrections from a file, all or nothing")
+    _ledger_arg(p)
+    p.add_argument("file", metavar="FILE", help="corrections (.csv, .parquet or .xlsx)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be created, save nothing")
+    p.add_argument("--batch-id", metavar="ID", help="batch id (default: derived from the file's content)")
+    p.add_argument("--rejects", metavar="FILE", help="where to write bad rows (default: FILE.rejects.csv beside it)")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+
     p = sub.add_parser("show", help="an invoice: header, items, links, payments, unpaid amount, status")
     _ledger_arg(p)
     p.add_argument("invoice", metavar="INVOICE_ID")
@@ -117,6 +125,35 @@ def cmd_credit(args) -> int:
     return EXIT_OK
 
 
+def cmd_apply(args) -> int:
+    from .bulk import Progress
+
+    print(f"recon apply: {args.file}", file=sys.stderr)
+    with Ledger(args.ledger) as lg:
+        res = lg.apply(args.file, mapping=args.mapping, dry_run=args.dry_run,
+                       batch_id=args.batch_id, rejects=args.rejects, progress=Progress())
+    if res.already_applied:
+        print(f"recon apply: {res.summary()}", file=sys.stderr)
+        return EXIT_OK
+    if args.dry_run:
+        print("dry run, nothing saved; would create:")
+        print(_head(res.credits[["invoice_id", "account_id", "currency", "invoice_date", "total"]]))
+        print(_head(res.items[["credit_invoice_id", "debit_invoice_id", "credited_item_id", "quantity",
+                               "net_amount", "tax_amount", "amount", "currency"]]))
+        changed = res.debits[res.debits["status_before"] != res.debits["status_after"]]
+        print("debit invoices whose status changes:")
+        print(_head(changed[["debit_invoice_id", "status_before", "status_after", "unpaid_before",
+                             "unpaid_after", "currency"]]) if len(changed) else "  (none)")
+    print(f"recon apply: {res.summary()}", file=sys.stderr)
+    print(res.batch_id)
+    return EXIT_OK
+
+
+def _head(df: pd.DataFrame, n: int = 20) -> str:
+    text = _table(df.head(n))
+    return text + (f"\n  … and {len(df) - n} more" if len(df) > n else "")
+
+
 def cmd_show(args) -> int:
     with Ledger(args.ledger, read_only=True) as lg:
         parts = lg.show(args.invoice)
@@ -177,6 +214,7 @@ COMMANDS = {
     "init": cmd_init,
     "import": cmd_import,
     "credit": cmd_credit,
+    "apply": cmd_apply,
     "show": cmd_show,
     "void": cmd_void,
     "export": cmd_export,

@@ -133,9 +133,14 @@ def run_requests(
     today: dt.date | None = None,
     dry_run: bool = False,
     audit_detail: dict | None = None,
+    progress=None,
 ) -> CreditResult:
-    """Check every request, then create the credits in one transaction (or preview them)."""
+    """Check every request, then create the credits in one transaction (or preview them).
+
+    ``progress(phase, count)``, if given, is told when each phase is done (bulk runs).
+    """
     today = today or dt.date.today()
+    tell = progress or (lambda phase, count=None: None)
     params = {"allow_paid": allow_paid, "today": today}
     what = f"{source}" if source else command
     with db.transaction(keep=not dry_run):
@@ -147,18 +152,22 @@ def run_requests(
         problems = [_problem(r, source, numbered) for r in db.rows(sql.load("credit_checks"), params)]
         if problems:
             raise BadInput.from_problems(what, problems)
+        tell("checked against the ledger", len(req))
         db.execute(sql.load("credit_pieces"))
         problems = [_problem(r, source, numbered)
                     for r in db.rows(sql.load("credit_piece_checks"), {"allow_paid": allow_paid})]
         if problems:
             raise BadInput.from_problems(what, problems)
+        tell("pieces computed", db.scalar("SELECT count(*) FROM piece"))
         before = db.frame(
             "SELECT DISTINCT i.invoice_id, i.status AS status_before, i.unpaid_amount AS unpaid_before"
             " FROM invoices i JOIN piece p ON p.debit_invoice_id = i.invoice_id"
         )
         for stmt in sql.statements("credit_write"):
             db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id}))
-        db.recompute()
+        tell("credits written", db.scalar("SELECT count(*) FROM credit_line"))
+        recomputed = db.recompute()
+        tell("invoices recomputed", recomputed)
         result = _result(db, before, dry_run)
         if not dry_run:
             db.audit(command, batch_id=batch_id, invoices=int(db.scalar(

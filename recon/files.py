@@ -251,10 +251,19 @@ def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat) -> tuple[pd.Data
         elif f.kind == "date" and fmt.date_format != "%Y-%m-%d":
             arr = pya.array(df[name].array, type=pya.string(), from_pandas=True)
             parsed = pc.strptime(arr, format=fmt.date_format, unit="s", error_is_null=True)
+            # strptime rolls 31.02. over into March: a real date prints back the same
+            # (leading zeros aside), anything else stays as it was and fails the date check.
+            back = pc.strftime(parsed, format=fmt.date_format)
+            real = pc.equal(_no_leading_zeros(back), _no_leading_zeros(arr))
+            parsed = pc.if_else(pc.fill_null(real, False), parsed, pya.scalar(None, parsed.type))
             iso = pc.strftime(parsed, format="%Y-%m-%d")
             # Values that do not parse stay as they were, so the error quotes them.
             df[name] = pd.Series(pc.coalesce(iso, arr), index=df.index, dtype=TEXT)
     return df, original
+
+
+def _no_leading_zeros(arr: pya.Array) -> pya.Array:
+    return pc.replace_substring_regex(arr, r"(^|[^0-9])0+([0-9])", r"\1\2")
 
 
 # -- converting --------------------------------------------------------------------------

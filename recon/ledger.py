@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import credits, transfer, views
+from . import bulk, credits, transfer, views
 from .db import Database
 from .errors import BadInput
 from .files import FileFormat
@@ -79,6 +79,12 @@ class Ledger:
     def credit_invoice(self, debit_invoice_id: str, **kw) -> credits.CreditResult:
         """Credit the whole debit invoice in one action."""
         return self.credit(debit_invoice_id, None, **kw)
+
+    def apply(self, source, *, mapping=None, dry_run: bool = False, batch_id: str | None = None,
+              rejects=None, today: dt.date | None = None, progress=None) -> bulk.BulkResult:
+        """Apply a corrections file (.csv/.parquet/.xlsx) or DataFrame, all or nothing (SPEC §5)."""
+        return bulk.apply(self.db, source, mapping=mapping, dry_run=dry_run, batch_id=batch_id,
+                          rejects=rejects, today=today, progress=progress)
 
     def void(self, credit_invoice_id: str, *, date: dt.date | None = None) -> pd.DataFrame:
         return credits.void(self.db, credit_invoice_id, date=date)

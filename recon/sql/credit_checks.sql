@@ -84,5 +84,10 @@ FROM (
     SELECT *, min(src_row) OVER (PARTITION BY debit_invoice_id, item_id, quantity, credit_key, reason,
                                  credit_date, period_start, period_end) AS first_row
     FROM req
+    -- compare whole rows only where their hashes collide (cheap on a million rows)
+    WHERE hash(debit_invoice_id, item_id, quantity, credit_key, reason, credit_date, period_start, period_end)
+          IN (SELECT hash(debit_invoice_id, item_id, quantity, credit_key, reason, credit_date, period_start,
+                          period_end) AS h
+              FROM req GROUP BY h HAVING count(*) > 1)
 ) WHERE src_row <> first_row
 ORDER BY 1, 2

@@ -1,15 +1,23 @@
 -- Problems only the arithmetic can tell: over-credit, nothing left to credit, and a
 -- debit invoice that earlier requests of the same run have already settled.
-WITH per_req AS (
+WITH settle_candidates AS (
+    -- a debit can only be settled before one of its requests if the run's credits on it
+    -- reach its unpaid amount and come from more than one request
+    SELECT debit_invoice_id FROM piece GROUP BY debit_invoice_id
+    HAVING sum(amount) >= any_value(debit_unpaid) AND count(DISTINCT req_no) > 1
+),
+per_req AS (
     SELECT req_no, any_value(src_row) AS src_row, debit_invoice_id, any_value(debit_unpaid) AS unpaid,
            sum(amount) AS amount, bool_or(whole_invoice) AS whole_invoice, count(*) AS pieces,
            count(*) FILTER (WHERE quantity > 0) AS live
-    FROM piece GROUP BY req_no, debit_invoice_id
+    FROM piece
+    WHERE whole_invoice OR debit_invoice_id IN (SELECT debit_invoice_id FROM settle_candidates)
+    GROUP BY req_no, debit_invoice_id
 ),
 settled AS (
     SELECT *, coalesce(sum(amount) OVER (PARTITION BY debit_invoice_id ORDER BY req_no
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-    FROM per_req
+    FROM per_req WHERE debit_invoice_id IN (SELECT debit_invoice_id FROM settle_candidates)
 )
 SELECT src_row, 'quantity' AS col, asked::VARCHAR AS value, 'over_credit' AS code,
        greatest(q_orig - c_before, 0)::VARCHAR AS a, item_id AS b

@@ -22,17 +22,28 @@ prior AS (
     SELECT ci.credited_item_id AS item_id, sum(ci.quantity) AS q, sum(ci.net_amount) AS net,
            sum(ci.tax_amount) AS tax
     FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
-    WHERE c.voided_on IS NULL
+    WHERE c.voided_on IS NULL AND ci.credited_item_id IS NOT NULL
       AND ci.credited_item_id IN (SELECT item_id FROM expanded)
     GROUP BY ci.credited_item_id
+),
+repeated AS (
+    -- items asked for more than once in this run; only they need the walk in order
+    SELECT item_id FROM expanded GROUP BY item_id HAVING count(*) > 1
 ),
 walk AS (
     SELECT e.*,
            coalesce(p.q, 0) AS q_prior, coalesce(p.net, 0) AS net_prior, coalesce(p.tax, 0) AS tax_prior,
-           coalesce(sum(e.asked) OVER earlier, 0) AS asked_before,
+           0::DECIMAL(38,6) AS asked_before, false AS all_before, 1::BIGINT AS nth
+    FROM expanded e LEFT JOIN prior p USING (item_id)
+    WHERE e.item_id NOT IN (SELECT item_id FROM repeated)
+    UNION ALL BY NAME
+    SELECT e.*,
+           coalesce(p.q, 0) AS q_prior, coalesce(p.net, 0) AS net_prior, coalesce(p.tax, 0) AS tax_prior,
+           coalesce(sum(e.asked) OVER earlier, 0)::DECIMAL(38,6) AS asked_before,
            coalesce(bool_or(e.asked IS NULL) OVER earlier, false) AS all_before,
            row_number() OVER (PARTITION BY e.item_id ORDER BY e.req_no) AS nth
     FROM expanded e LEFT JOIN prior p USING (item_id)
+    WHERE e.item_id IN (SELECT item_id FROM repeated)
     WINDOW earlier AS (PARTITION BY e.item_id ORDER BY e.req_no
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),

@@ -36,9 +36,15 @@ SELECT credit_invoice_id AS invoice_id, account_id, 'credit' AS type, 'unpaid' A
 FROM credit_head WHERE is_new;
 CREATE OR REPLACE TEMP TABLE credit_line AS
 SELECT h.credit_invoice_id, p.*,
-       coalesce((SELECT max(line_no) FROM invoice_items x WHERE x.invoice_id = h.credit_invoice_id), 0)
-         + row_number() OVER (PARTITION BY h.credit_invoice_id ORDER BY p.req_no, p.debit_line_no) AS line_no
+       -- new lines go after the lines an existing credit invoice already has
+       coalesce(x.last_line, 0)
+         + row_number() OVER (PARTITION BY h.first_req ORDER BY p.req_no, p.debit_line_no) AS line_no
 FROM piece p JOIN credit_head h USING (credit_key)
+LEFT JOIN (
+    SELECT invoice_id AS credit_invoice_id, max(line_no) AS last_line FROM invoice_items
+    WHERE invoice_id IN (SELECT credit_invoice_id FROM credit_head WHERE NOT is_new)
+    GROUP BY invoice_id
+) x USING (credit_invoice_id)
 WHERE p.quantity > 0;
 INSERT INTO invoice_items BY NAME
 SELECT credit_invoice_id || '-' || lpad(line_no::VARCHAR, 3, '0') AS item_id,
@@ -48,20 +54,38 @@ FROM credit_line;
 -- Link amount: what each request credits on its debit, capped at what the debit still
 -- owes after the requests before it; the excess stays available on the credit.
 CREATE OR REPLACE TEMP TABLE credit_link AS
-WITH per_req AS (
+WITH per_debit AS (
+    SELECT debit_invoice_id, any_value(debit_unpaid) AS unpaid, sum(amount) AS amount,
+           count(DISTINCT credit_invoice_id) AS credits
+    FROM credit_line GROUP BY debit_invoice_id
+),
+capped_debits AS (
+    -- only a debit that this run credits beyond its unpaid amount, from more than one
+    -- credit invoice, needs the running total; for every other debit each credit's
+    -- link is simply min(its amount, unpaid)
+    SELECT debit_invoice_id FROM per_debit WHERE amount > unpaid AND credits > 1
+),
+per_req AS (
     SELECT credit_invoice_id, debit_invoice_id, req_no, any_value(debit_unpaid) AS unpaid,
            sum(amount) AS amount
-    FROM credit_line GROUP BY credit_invoice_id, debit_invoice_id, req_no
+    FROM credit_line WHERE debit_invoice_id IN (SELECT debit_invoice_id FROM capped_debits)
+    GROUP BY credit_invoice_id, debit_invoice_id, req_no
 ),
 capped AS (
     SELECT *, sum(amount) OVER (PARTITION BY debit_invoice_id ORDER BY req_no) AS cum
     FROM per_req
+),
+amounts AS (
+    SELECT credit_invoice_id, debit_invoice_id,
+           sum(least(unpaid, cum) - least(unpaid, cum - amount)) AS amount
+    FROM capped GROUP BY credit_invoice_id, debit_invoice_id
+    UNION ALL
+    SELECT credit_invoice_id, debit_invoice_id, least(any_value(debit_unpaid), sum(amount)) AS amount
+    FROM credit_line WHERE debit_invoice_id NOT IN (SELECT debit_invoice_id FROM capped_debits)
+    GROUP BY credit_invoice_id, debit_invoice_id
 )
-SELECT c.credit_invoice_id, c.debit_invoice_id,
-       sum(least(unpaid, cum) - least(unpaid, cum - amount))::DECIMAL(18,3) AS amount,
-       h.link_date AS linked_on
-FROM capped c JOIN credit_head h USING (credit_invoice_id)
-GROUP BY c.credit_invoice_id, c.debit_invoice_id, h.link_date;
+SELECT a.credit_invoice_id, a.debit_invoice_id, a.amount::DECIMAL(18,3) AS amount, h.link_date AS linked_on
+FROM amounts a JOIN credit_head h USING (credit_invoice_id);
 INSERT INTO invoice_links BY NAME
 SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link WHERE amount > 0;
 INSERT INTO touched
