@@ -170,9 +170,10 @@ def _result(db: Database, results: list[CreditResult], ids: list[str], dry_run: 
         " WHERE ci.invoice_id IN (SELECT unnest($ids::VARCHAR[])) ORDER BY ci.invoice_id, ci.line_no",
         params)
     links = db.frame(
-        "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM invoice_links"
-        " WHERE unlinked_on IS NULL AND credit_invoice_id IN (SELECT unnest($ids::VARCHAR[]))"
-        " ORDER BY credit_invoice_id, link_id", params)
+        "SELECT l.credit_invoice_id, l.debit_invoice_id, l.amount, l.linked_on, i.currency"
+        " FROM invoice_links l JOIN invoices i ON i.invoice_id = l.credit_invoice_id"
+        " WHERE l.unlinked_on IS NULL AND l.credit_invoice_id IN (SELECT unnest($ids::VARCHAR[]))"
+        " ORDER BY l.credit_invoice_id, l.link_id", params)
     skipped = db.frame(
         "SELECT src_row AS row, item_id, cancelled_on, done_by AS credit_invoice_id FROM cancel_req"
         " WHERE done_by IS NOT NULL ORDER BY src_row")
