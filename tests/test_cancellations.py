@@ -331,3 +331,140 @@ def test_credit_item_period_outside_is_invalid(lg, item, span, column):
 def test_credit_item_period_reversed_is_invalid(lg):
     with pytest.raises(BadInput, match="Invalid billing period: starts after its end"):
         lg.credit("INV-1", {"IT-1": "1"}, periods={"IT-1": ("2026-10-20", "2026-10-10")}, date=DAY)
+
+
+# -- property: any sequence of the credit lifecycle keeps every invariant ------------------------
+
+PROP_INVOICES = """
+invoice_id,account_id,type,invoice_date,currency
+D1,A1,debit,2026-10-01,EUR
+D2,A1,debit,2026-10-05,EUR
+B1,A2,debit,2026-10-02,BHD
+"""
+PROP_ITEMS = """
+item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount,period_start,period_end
+I1,D1,1,Licence,10,5,0.24,50.00,12.00,62.00,2026-10-01,2026-10-31
+I2,D1,2,Thirds,3,33.333333,0.24,100.00,24.00,124.00,2026-10-01,2026-10-31
+I3,D2,1,Support,1,10,0.24,10.00,2.40,12.40,2026-10-01,2026-10-31
+I4,D2,2,Usage,2.5,3.108,0,7.77,0.00,7.77,,
+B,B1,1,Plan,3,4.115,0.1,12.345,1.235,13.580,2026-10-01,2026-10-31
+"""
+ITEM_IDS = ["I1", "I2", "I3", "I4", "B"]
+DEBIT_OF = {"I1": "D1", "I2": "D1", "I3": "D2", "I4": "D2", "B": "B1"}
+
+
+@pytest.fixture(scope="module")
+def prop_template(tmp_path_factory):
+    import recon
+
+    path = tmp_path_factory.mktemp("prop") / "template.duckdb"
+    lg = recon.Ledger.create(path)
+    import_frames(lg.db, {"invoices": _frame(PROP_INVOICES, "invoices"),
+                          "invoice_items": _frame(PROP_ITEMS, "invoice_items")})
+    lg.close()
+    return path
+
+
+def _step_strategy():
+    from hypothesis import strategies as st
+
+    ix = st.integers(0, 9)
+    item = st.sampled_from(ITEM_IDS)
+    qty = st.sampled_from([None, "1", "0.5", "2", "0.000001"])
+    return st.one_of(
+        st.tuples(st.just("credit"), item, qty, st.booleans()),
+        st.tuples(st.just("credit_all"), st.sampled_from(["D1", "D2", "B1"]), st.booleans()),
+        st.tuples(st.just("cancel"), item, st.integers(1, 31), qty),
+        st.tuples(st.just("void"), ix),
+        st.tuples(st.just("link"), ix, st.integers(0, 3), st.sampled_from([None, None, "0.01", "1.00", "0.001", "5"])),
+        st.tuples(st.just("unlink"), ix, st.integers(0, 3)),
+        st.tuples(st.just("pay"), st.sampled_from(["D1", "D2", "B1", "N1", "N2"]), st.sampled_from(["1", "0.5", "0.3"])),
+        st.tuples(st.just("new_debit"), st.sampled_from(["A1", "A2"])),
+        st.tuples(st.just("remove"), ix),
+    )
+
+
+def _run_step(lg, step, n: int) -> None:
+    import datetime as dt_
+
+    from recon.money import round_money
+
+    day = dt_.date(2026, 11, 26)
+    live = [r[0] for r in lg.db.rows(
+        "SELECT invoice_id FROM invoices WHERE type = 'credit' AND voided_on IS NULL ORDER BY 1")]
+    removable = [r[0] for r in lg.db.rows(
+        "SELECT invoice_id FROM invoices WHERE type = 'credit' AND voided_on IS NULL AND origin = 'manual'"
+        " AND invoice_id NOT IN (SELECT credit_invoice_id FROM invoice_links WHERE unlinked_on IS NULL)"
+        " ORDER BY 1")] or live
+    kind = step[0]
+    if kind == "credit":
+        _, item, q, allow = step
+        lg.credit(DEBIT_OF[item], {item: q}, allow_paid=allow, date=day)
+    elif kind == "credit_all":
+        lg.credit(step[1], allow_paid=step[2], date=day)
+    elif kind == "cancel":
+        _, item, d, q = step
+        text = f"item_id,cancelled_on,quantity\n{item},2026-10-{d:02d},{q or ''}"
+        lg.cancel(rows(text), date=day)
+    elif kind == "void" and live:
+        lg.void(live[step[1] % len(live)], date=day)
+    elif kind == "remove" and removable:
+        credit = removable[step[1] % len(removable)]
+        first = lg.db.scalar("SELECT min(item_id) FROM invoice_items WHERE invoice_id = $c", {"c": credit})
+        lg.remove_items(credit, [first])
+    elif kind in ("link", "unlink") and live:
+        credit = live[step[1] % len(live)]
+        # debits of the credit's account and currency first (index past them: any debit)
+        debits = [r[0] for r in lg.db.rows(
+            "SELECT d.invoice_id FROM invoices d, invoices c WHERE c.invoice_id = $c AND d.type = 'debit'"
+            " ORDER BY (d.account_id = c.account_id AND d.currency = c.currency) DESC, d.status DESC, 1",
+            {"c": credit})]
+        debit = debits[step[2] % len(debits)]
+        if kind == "link":
+            lg.link(credit, debit, step[3], date=day)
+        else:
+            lg.unlink(credit, debit, date=day)
+    elif kind == "pay":
+        got = lg.db.rows("SELECT unpaid_amount, currency FROM invoices WHERE invoice_id = $d", {"d": step[1]})
+        if got and got[0][0] > 0:
+            amount = round_money(got[0][0] * D(step[2]), got[0][1])
+            if amount > 0:
+                import_frames(lg.db, {"payments": _frame(
+                    f"payment_id,invoice_id,amount,paid_on\nP{n},{step[1]},{amount},2026-11-26", "payments")})
+    elif kind == "new_debit":
+        inv = "N1" if lg.db.scalar("SELECT count(*) FROM invoices WHERE invoice_id = 'N1'") == 0 else f"N{n + 2}"
+        cur, amount = ("EUR", "20.00") if step[1] == "A1" else ("BHD", "2.500")
+        import_frames(lg.db, {
+            "invoices": _frame(f"invoice_id,account_id,type,invoice_date,currency\n{inv},{step[1]},debit,2026-11-20,{cur}",
+                               "invoices"),
+            "invoice_items": _frame(
+                "item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount\n"
+                f"{inv}-1,{inv},1,Plan,1,{amount},0,{amount},0,{amount}", "invoice_items")})
+
+
+def test_property_any_lifecycle_keeps_the_invariants(prop_template, tmp_path):
+    import shutil
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import recon
+    from recon.errors import ReconError
+
+    counter = iter(range(10**9))
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(_step_strategy(), min_size=1, max_size=10))
+    def run(steps):
+        path = tmp_path / f"p{next(counter)}.duckdb"
+        shutil.copy(prop_template, path)
+        with recon.Ledger(path) as lg:
+            for n, step in enumerate(steps):
+                before = state(lg)
+                try:
+                    _run_step(lg, step, n)
+                except ReconError:
+                    assert_same(before, state(lg))  # refused: nothing changed
+                assert_invariants(lg)
+
+    run()
