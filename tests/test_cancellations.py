@@ -468,3 +468,76 @@ def test_property_any_lifecycle_keeps_the_invariants(prop_template, tmp_path):
                 assert_invariants(lg)
 
     run()
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def _snapshot(path) -> dict[str, pd.DataFrame]:
+    import recon
+
+    with recon.Ledger(path, read_only=True) as lg:
+        return state(lg)
+
+
+def test_cli_cancel_the_sample_file_then_rerun(cli, sample_copy):
+    from tests.conftest import DATA
+
+    before = _snapshot(sample_copy)
+    code, out, err = cli("cancel", "--ledger", sample_copy, DATA / "cancellations.csv", "--dry-run")
+    assert code == 0, err
+    assert "dry run, nothing saved" in err and "would create 15 cancellation credit invoice(s)" in err
+    assert_same(before, _snapshot(sample_copy))
+    code, out, err = cli("cancel", "--ledger", sample_copy, DATA / "cancellations.csv", "--date", "2026-11-26")
+    assert code == 0, err
+    assert len(out.split()) == 15 and "created 15 cancellation credit invoice(s)" in err
+    # ITM-0000771 (EUR), cancelled 2026-10-21 of a 31-day October: 11 days
+    assert "ITM-0000771   2026-10-21  1.419355      33.98        6.8   40.78      EUR" in err
+    after = _snapshot(sample_copy)
+    code, out, err = cli("cancel", "--ledger", sample_copy, DATA / "cancellations.csv")
+    assert code == 0 and out == ""
+    assert "created 0 cancellation credit invoice(s); 15 row(s) already credited, skipped (nothing changed)" in err
+    assert_same(after, _snapshot(sample_copy))
+    import recon
+
+    with recon.Ledger(sample_copy, read_only=True) as lg:
+        assert_invariants(lg)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("item_id,cancelled_on\nITM-0000771,2026-11-01\n",
+     "row 2, column cancelled_on, value '2026-11-01': cancelled_on must lie within the item's billing period "
+     "2026-10-01..2026-10-31"),
+    ("item_id,cancelled_on\nITM-9,2026-10-21\n", "row 2, column item_id, value 'ITM-9': unknown item"),
+    ("item_id,cancelled_on\nITM-0000771,21/10/2026\n",
+     "row 2, column cancelled_on, value '21/10/2026': not a valid date"),
+    ("item_id,cancelled_on,quantity\nITM-0000771,2026-10-21,999\n",
+     "row 2, column quantity, value '999': quantity exceeds the 4 still creditable on the item"),
+    ("item_id,cancelled_on\nITM-0000003,2026-10-21\n", "has no billing period"),
+    ("item,cancelled_on\nITM-0000771,2026-10-21\n", "column item_id: required column is missing"),
+])
+def test_cli_cancel_bad_input(cli, sample_copy, tmp_path, text, message):
+    f = tmp_path / "bad.csv"
+    f.write_text(text)
+    before = _snapshot(sample_copy)
+    code, out, err = cli("cancel", "--ledger", sample_copy, f)
+    assert code == 2 and out == ""
+    assert err.startswith("recon cancel: ") and message in err, err
+    assert_same(before, _snapshot(sample_copy))
+
+
+def test_cli_credit_with_a_billing_period(cli, sample_copy):
+    code, out, err = cli("credit", "--ledger", sample_copy, "INV-2026-000222", "--item", "ITM-0000771=1",
+                         "--period", "ITM-0000771=2026-10-15..2026-10-20", "--date", "2026-11-26")
+    assert code == 0, err
+    import recon
+
+    with recon.Ledger(sample_copy, read_only=True) as lg:
+        got = lg.db.rows("SELECT period_start::VARCHAR, period_end::VARCHAR FROM invoice_items"
+                         " WHERE invoice_id = $c", {"c": out.strip()})
+    assert got == [("2026-10-15", "2026-10-20")]
+    before = _snapshot(sample_copy)
+    code, out, err = cli("credit", "--ledger", sample_copy, "INV-2026-000222", "--item", "ITM-0000771=1",
+                         "--period", "ITM-0000771=2026-10-15..2026-11-20")
+    assert code == 2 and "Invalid billing period: must lie within the item's period 2026-10-01..2026-10-31" in err
+    assert_same(before, _snapshot(sample_copy))
