@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="credit invoice date (default: today)")
     p.add_argument("--into", metavar="CREDIT_ID", help="add the items to this existing credit invoice")
     p.add_argument("--allow-paid", action="store_true", help="credit a paid debit; the credit stays available")
+    p.add_argument("--period", action="append", default=[], metavar="ITEM_ID=START..END",
+                   help="billing period of a credited item, within the debit item's (default: the item's)")
     p.add_argument("--dry-run", action="store_true", help="show what would be created, save nothing")
 
     p = sub.add_parser("apply", help="bulk corrections from a file, all or nothing")
@@ -64,6 +66,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("void", help="void a credit invoice and restore its debits")
     _ledger_arg(p)
     p.add_argument("credit", metavar="CREDIT_ID")
+
+    p = sub.add_parser("cancel", help="credit the unused days of cancelled services from a file")
+    _ledger_arg(p)
+    p.add_argument("file", metavar="FILE", help="item_id, cancelled_on[, quantity][, reason] (.csv, .parquet, .xlsx)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="credit invoice date (default: today)")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the file")
+    p.add_argument("--dry-run", action="store_true", help="show what would be created, save nothing")
+
+    p = sub.add_parser("link", help="apply an available credit to an unpaid debit invoice")
+    _ledger_arg(p)
+    p.add_argument("credit", metavar="CREDIT_ID")
+    p.add_argument("debit", metavar="DEBIT_ID")
+    p.add_argument("--amount", metavar="X", help="default: the smaller of the debit's unpaid amount and the credit available")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="link date (default: today)")
+
+    p = sub.add_parser("unlink", help="end the links between a credit and a debit invoice")
+    _ledger_arg(p)
+    p.add_argument("credit", metavar="CREDIT_ID")
+    p.add_argument("debit", metavar="DEBIT_ID")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="unlink date (default: today)")
+
+    p = sub.add_parser("remove-items", help="remove items from a manual credit invoice without links")
+    _ledger_arg(p)
+    p.add_argument("credit", metavar="CREDIT_ID")
+    p.add_argument("items", metavar="ITEM_ID", nargs="+")
 
     p = sub.add_parser("export", help="write the ledger's tables to a folder")
     _ledger_arg(p)
@@ -108,10 +135,17 @@ def cmd_credit(args) -> int:
         if item.strip() in items:
             raise ReconError(f"--item {item.strip()} given twice; name each item once with its total quantity")
         items[item.strip()] = qty.strip() if sep else None
+    periods = {}
+    for spec in args.period:
+        item, _, span = spec.partition("=")
+        start, sep, end = span.partition("..")
+        if not item.strip() or not sep:
+            raise ReconError(f"--period {spec!r}: give ITEM_ID=YYYY-MM-DD..YYYY-MM-DD")
+        periods[item.strip()] = (start.strip() or None, end.strip() or None)
     with Ledger(args.ledger) as lg:
         res = lg.credit(args.debit, items or None, reason=args.reason, memo=args.memo,
                         date=args.date, into=args.into, allow_paid=args.allow_paid,
-                        dry_run=args.dry_run)
+                        dry_run=args.dry_run, periods=periods or None)
     if args.dry_run:
         print("dry run, nothing saved; would create:", file=sys.stderr)
         print(_table(res.items[["credit_invoice_id", "credited_item_id", "quantity", "net_amount",
@@ -186,6 +220,54 @@ def cmd_void(args) -> int:
     return EXIT_OK
 
 
+def cmd_cancel(args) -> int:
+    with Ledger(args.ledger) as lg:
+        res = lg.cancel(args.file, date=args.date, dry_run=args.dry_run, mapping=args.mapping)
+    if args.dry_run:
+        print("dry run, nothing saved; would create:", file=sys.stderr)
+    if len(res.items):
+        print(_table(res.items[["credit_invoice_id", "credited_item_id", "cancelled_on", "quantity",
+                                "net_amount", "tax_amount", "amount", "currency"]]), file=sys.stderr)
+    for _, r in res.links.iterrows():
+        print(f"{r.credit_invoice_id} linked to {r.debit_invoice_id}: {_money(r.amount, r.currency)}",
+              file=sys.stderr)
+    verb = "would create" if args.dry_run else "created"
+    done = f"; {len(res.skipped)} row(s) already credited, skipped" if len(res.skipped) else ""
+    nothing = " (nothing changed)" if not len(res.credits) else ""
+    print(f"{verb} {len(res.credits)} cancellation credit invoice(s){done}{nothing}", file=sys.stderr)
+    for credit_id in res.credit_invoice_ids:
+        print(credit_id)
+    return EXIT_OK
+
+
+def cmd_link(args) -> int:
+    with Ledger(args.ledger) as lg:
+        changed = lg.link(args.credit, args.debit, args.amount, date=args.date)
+    _print_changes(changed)
+    return EXIT_OK
+
+
+def cmd_unlink(args) -> int:
+    with Ledger(args.ledger) as lg:
+        changed = lg.unlink(args.credit, args.debit, date=args.date)
+    _print_changes(changed)
+    return EXIT_OK
+
+
+def cmd_remove_items(args) -> int:
+    with Ledger(args.ledger) as lg:
+        left = lg.remove_items(args.credit, args.items)
+        head = lg.invoice(args.credit).iloc[0]
+    print(f"{args.credit}: {len(left)} item(s) left, total {_money(head.total, head.currency)}, {head.status}")
+    return EXIT_OK
+
+
+def _print_changes(changed: pd.DataFrame) -> None:
+    for _, r in changed.iterrows():
+        print(f"{r.invoice_id}: {r.status_before} -> {r.status_after}, unpaid "
+              f"{_money(r.unpaid_before, r.currency)} -> {_money(r.unpaid_after, r.currency)}")
+
+
 def cmd_export(args) -> int:
     with Ledger(args.ledger, read_only=True) as lg:
         paths = lg.export(args.out, args.format)
@@ -217,6 +299,10 @@ COMMANDS = {
     "apply": cmd_apply,
     "show": cmd_show,
     "void": cmd_void,
+    "cancel": cmd_cancel,
+    "link": cmd_link,
+    "unlink": cmd_unlink,
+    "remove-items": cmd_remove_items,
     "export": cmd_export,
     "report": cmd_report,
     "demo": cmd_demo,

@@ -36,6 +36,11 @@ REQUEST_TYPES = {
     "period_start": pya.date32(),
     "period_end": pya.date32(),
     "origin": pya.string(),
+    # Proration (cancellations): the piece covers quantity × unused_days / period_days;
+    # both empty = 1/1, a plain credit. cancelled_on is written on the credit item.
+    "unused_days": pya.int64(),
+    "period_days": pya.int64(),
+    "cancelled_on": pya.date32(),
 }
 
 # code -> (reason, fix); {value}, {a}, {b} come from the check's row.
@@ -65,6 +70,10 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "over_credit": ("quantity exceeds the {a} still creditable on item {b}", "lower the quantity to at most {a}"),
     "nothing_left": ("nothing left to credit: the item is already fully credited", "drop the row"),
     "invoice_fully_credited": ("nothing left to credit: every item is already fully credited", "drop the row"),
+    "proration_invalid": ("unused days {a} of a {b}-day period cannot be prorated", "give 1 ≤ unused days ≤ period days"),
+    "prorated_not_alone": ("another row of this run credits the same item", "prorate an item once per run"),
+    "prorate_too_small": ("only {a} of the item is left to credit: too little to prorate by days",
+                          "credit the rest by hand with `recon credit`"),
     "settled_in_run": ("earlier corrections of this run already settle this debit invoice (it would be paid)",
                        "drop the row, or credit it separately allowing paid invoices"),
 }
@@ -107,7 +116,7 @@ def _num(text) -> str:
 def _problem(row, source: str | None, numbered: bool) -> Problem:
     src_row, col, value, code, a, b = row
     reason, fix = MESSAGES.get(code, (code, None))
-    fa = _num(a) if a is not None and code == "over_credit" else a
+    fa = _num(a) if a is not None and code in ("over_credit", "prorate_too_small") else a
     reason = reason.format(value=value, a=fa, b=b)
     fix = fix.format(value=value, a=fa, b=b) if fix else None
     shown = _num(value) if col == "quantity" and value is not None else value
@@ -265,9 +274,15 @@ def credit(
     allow_paid: bool = False,
     dry_run: bool = False,
     command: str = "credit",
+    periods: Mapping | None = None,
 ) -> CreditResult:
-    """Credit items of one debit invoice (``items``) or, with no items, all of it."""
+    """Credit items of one debit invoice (``items``) or, with no items, all of it.
+
+    ``periods`` ({item_id: (start, end)}, either end may be None) gives a credit item a
+    billing period, which must lie within the debit item's; default: the debit item's.
+    """
     pairs = normalise_items(items)
+    spans = _periods(periods, [item for item, _ in pairs])
     credit_date = parse_date(date, "--date") if date is not None else None
     base = {
         "credit_key": f"into:{into}" if into else "new",
@@ -278,11 +293,27 @@ def credit(
         "credit_date": credit_date,
         "origin": "manual" if pairs else "full",
     }
-    rows = [dict(base, req_no=n, src_row=n, item_id=item, quantity=q)
+    rows = [dict(base, req_no=n, src_row=n, item_id=item, quantity=q,
+                 period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
             for n, (item, q) in enumerate(pairs or [(None, None)], start=1)]
     return run_requests(db, request_frame(rows), command=command, numbered=False,
                         allow_paid=allow_paid, dry_run=dry_run,
                         audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
+
+
+def _periods(periods: Mapping | None, items: list[str]) -> dict[str, tuple]:
+    """{item: (start, end)} as dates; only for items being credited."""
+    out = {}
+    for item, span in (periods or {}).items():
+        if item not in items:
+            raise BadInput(f"--period {item}: the item is not among the items credited; "
+                           "name it with --item too")
+        try:
+            start, end = span
+        except (TypeError, ValueError):
+            raise BadInput(f"--period {item}: give (start, end) dates") from None
+        out[item] = tuple(None if v is None else parse_date(v, f"--period {item}") for v in (start, end))
+    return out
 
 
 def parse_date(value, what: str) -> dt.date:

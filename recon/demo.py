@@ -8,6 +8,7 @@ results. Prints where everything is and the headline figures.
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 from .errors import BadInput
@@ -58,6 +59,12 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
         # 2. Credit a whole debit invoice in one action.
         res = lg.credit(third, reason="Duplicate invoice", date="2026-10-31")
         _report(lg, "credited the whole of", third, res.credit_invoice_id)
+
+        # 3. Services cancelled mid-period: the unused days are credited automatically.
+        cancelled = lg.cancel(data / "cancellations.csv", date="2026-11-26")
+        totals = ", ".join(f"{format_money(Decimal(v), c)} {c}" for c, v in sorted(cancelled.totals.items()))
+        print(f"  cancellations: {len(cancelled.credits)} credit invoice(s) for the unused days"
+              f" ({totals}), {len(cancelled.links)} linked to debit invoices")
 
         export = out / "export"
         shutil.rmtree(export, ignore_errors=True)

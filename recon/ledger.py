@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import bulk, credits, transfer, views
+from . import bulk, cancellations, credits, links, removal, transfer, views
 from .db import Database
 from .errors import BadInput
 from .files import FileFormat
@@ -71,10 +71,14 @@ class Ledger:
     def credit(self, debit_invoice_id: str, items=None, *, reason: str | None = None,
                memo: str | None = None, date: dt.date | str | None = None,
                into: str | None = None, allow_paid: bool = False,
-               dry_run: bool = False) -> credits.CreditResult:
-        """Credit ``items`` ({item_id: quantity or None}) of a debit invoice, or all of it."""
+               dry_run: bool = False, periods=None) -> credits.CreditResult:
+        """Credit ``items`` ({item_id: quantity or None}) of a debit invoice, or all of it.
+
+        ``periods`` ({item_id: (start, end)}) gives credit items a billing period inside
+        the debit item's (default: the debit item's own)."""
         return credits.credit(self.db, debit_invoice_id, items, reason=reason, memo=memo,
-                              date=date, into=into, allow_paid=allow_paid, dry_run=dry_run)
+                              date=date, into=into, allow_paid=allow_paid, dry_run=dry_run,
+                              periods=periods)
 
     def credit_invoice(self, debit_invoice_id: str, **kw) -> credits.CreditResult:
         """Credit the whole debit invoice in one action."""
@@ -88,6 +92,28 @@ class Ledger:
 
     def void(self, credit_invoice_id: str, *, date: dt.date | None = None) -> pd.DataFrame:
         return credits.void(self.db, credit_invoice_id, date=date)
+
+    def cancel(self, source, *, date: dt.date | str | None = None, dry_run: bool = False,
+               mapping: str | Path | None = None) -> cancellations.CancelResult:
+        """Cancellation credits from a file or DataFrame of item_id, cancelled_on[, quantity]."""
+        return cancellations.cancel(self.db, source, fmt=FileFormat.from_toml(mapping), date=date,
+                                    dry_run=dry_run)
+
+    def remove_items(self, credit_invoice_id: str, item_ids) -> pd.DataFrame:
+        """Take items off a manual credit invoice that has no active links."""
+        return removal.remove_items(self.db, credit_invoice_id, item_ids)
+
+    # -- links --------------------------------------------------------------------------------
+    def link(self, credit_invoice_id: str, debit_invoice_id: str, amount=None, *,
+             date: dt.date | str | None = None) -> pd.DataFrame:
+        """Apply an available credit to an unpaid debit (default: as much as both allow)."""
+        on = credits.parse_date(date, "--date") if date is not None else None
+        return links.link(self.db, credit_invoice_id, debit_invoice_id, amount, date=on)
+
+    def unlink(self, credit_invoice_id: str, debit_invoice_id: str, *,
+               date: dt.date | str | None = None) -> pd.DataFrame:
+        on = credits.parse_date(date, "--date") if date is not None else None
+        return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=on)
 
     # -- looking ----------------------------------------------------------------------------------
     def accounts(self) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from . import sql
 from .db import Database
 from .errors import BadInput, Problem
 from .files import FileFormat, find_table_file, load
+from .links import apply_after_import
 
 # file name on disk -> staging table
 TABLE_FILES = {
@@ -93,8 +94,13 @@ def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = 
         if problems:
             raise BadInput.from_problems(what, problems)
         _advance_numbering(db)
+        # New debits: credits still available on their accounts are applied, as the
+        # platform does (oldest first; recon/links.py).
+        applied = apply_after_import(db)
         db.audit("import", invoices=counts["invoices"], items=counts["invoice_items"],
-                 links=counts["invoice_links"], detail=counts)
+                 links=counts["invoice_links"] + applied, detail=dict(counts, credits_applied=applied))
+    if applied:
+        counts["credits_applied"] = applied
     return counts
 
 

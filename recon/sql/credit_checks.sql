@@ -79,6 +79,16 @@ FROM req WHERE item_known AND (period_start IS NOT NULL OR period_end IS NOT NUL
        OR coalesce(period_start, item_period_start) < item_period_start
        OR coalesce(period_end, item_period_end) > item_period_end)
 UNION ALL
+SELECT src_row, 'cancelled_on', cancelled_on::VARCHAR, 'proration_invalid', unused_days::VARCHAR, period_days::VARCHAR
+FROM req WHERE (unused_days IS NOT NULL OR period_days IS NOT NULL)
+  AND (unused_days IS NULL OR period_days IS NULL OR unused_days < 1 OR unused_days > period_days)
+UNION ALL
+-- a prorated piece's cumulative target is exact only when it is its item's one request
+SELECT r.src_row, 'item_id', r.item_id, 'prorated_not_alone', NULL, NULL
+FROM req r WHERE r.period_days IS NOT NULL AND EXISTS (
+    SELECT 1 FROM req o WHERE o.req_no <> r.req_no AND o.debit_invoice_id = r.debit_invoice_id
+      AND (o.item_id IS NULL OR o.item_id = r.item_id))
+UNION ALL
 SELECT src_row, 'item_id', coalesce(item_id, debit_invoice_id), 'duplicate_row', first_row::VARCHAR, NULL
 FROM (
     SELECT *, min(src_row) OVER (PARTITION BY debit_invoice_id, item_id, quantity, credit_key, reason,

@@ -24,7 +24,11 @@ SELECT src_row, 'quantity' AS col, asked::VARCHAR AS value, 'over_credit' AS cod
 FROM piece WHERE asked IS NOT NULL AND c_before + asked > q_orig
 UNION ALL
 SELECT src_row, 'item_id', item_id, 'nothing_left', q_orig::VARCHAR, NULL
-FROM piece WHERE NOT whole_invoice AND asked IS NULL AND quantity = 0
+FROM piece WHERE NOT whole_invoice AND asked IS NULL AND quantity = 0 AND cancelled_quantity = 0
+UNION ALL
+SELECT src_row, 'quantity', coalesce(asked, cancelled_quantity)::VARCHAR, 'prorate_too_small',
+       greatest(q_orig - c_before, 0)::VARCHAR, item_id
+FROM piece WHERE prorated AND cancelled_quantity > 0 AND quantity = 0
 UNION ALL
 SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'invoice_fully_credited', NULL, NULL
 FROM per_req WHERE whole_invoice AND live = 0

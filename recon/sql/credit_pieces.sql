@@ -3,12 +3,17 @@
 -- cumulative credited quantity c; a piece's net is
 --     round_half_up(N × c_after / Q) − (net credited before it)
 -- and the same for tax (SPEC §3, cumulative rounding). Arithmetic is in integers.
+-- A prorated request (a cancellation: unused_days u of period_days P) adds
+-- cancelled quantity × u / P to c exactly in the target; its piece carries that quantity
+-- rounded half-up to 6 decimals (see recon/cancellations.py for why).
 CREATE OR REPLACE TEMP TABLE piece AS
 WITH expanded AS (
     SELECT r.req_no, r.src_row, r.credit_key, r.into_credit_id, r.debit_invoice_id,
            r.account_id, r.currency, r.step_milli, r.debit_unpaid,
            r.item_id IS NULL AS whole_invoice, r.quantity AS asked,
            r.period_start AS asked_period_start, r.period_end AS asked_period_end,
+           r.period_days IS NOT NULL AS prorated, r.cancelled_on,
+           coalesce(r.unused_days, 1) AS u, coalesce(r.period_days, 1) AS pd,
            d.item_id, d.line_no AS debit_line_no, d.description, d.quantity AS q_orig,
            d.unit_price, d.tax_rate, d.net_amount AS n_orig, d.tax_amount AS t_orig,
            d.period_start AS item_period_start, d.period_end AS item_period_end
@@ -53,25 +58,45 @@ counted AS (
     FROM walk
 ),
 sized AS (
-    SELECT *, coalesce(asked, greatest(q_orig - c_before, 0)) AS quantity FROM counted
+    SELECT *, coalesce(asked, greatest(q_orig - c_before, 0)) AS cancelled_quantity FROM counted
+),
+exact AS (
+    -- c_after × P in millionths: (c_before × P + quantity × u); u = P = 1 when not prorated
+    SELECT *,
+        micro(least(c_before, q_orig)) * pd + micro(least(cancelled_quantity, greatest(q_orig - c_before, 0))) * u AS c_after_pd
+    FROM sized
 ),
 shares AS (
     SELECT *,
-        least(c_before + quantity, q_orig) AS c_after,
-        share_milli(milli(n_orig), micro(least(c_before + quantity, q_orig)), micro(q_orig), step_milli) AS net_target,
-        share_milli(milli(t_orig), micro(least(c_before + quantity, q_orig)), micro(q_orig), step_milli) AS tax_target,
+        share_milli(milli(n_orig), c_after_pd, micro(q_orig) * pd, step_milli) AS net_target,
+        share_milli(milli(t_orig), c_after_pd, micro(q_orig) * pd, step_milli) AS tax_target,
+        -- the piece's quantity in millionths: quantity × u / P, half-up, at least one
+        CASE WHEN cancelled_quantity = 0 THEN 0::HUGEINT
+             ELSE greatest((micro(cancelled_quantity) * u * 2 + pd) // (2 * pd), 1) END AS q_piece,
         CASE WHEN nth = 1 THEN milli(net_prior)
              ELSE share_milli(milli(n_orig), micro(c_before), micro(q_orig), step_milli) END AS net_before,
         CASE WHEN nth = 1 THEN milli(tax_prior)
              ELSE share_milli(milli(t_orig), micro(c_before), micro(q_orig), step_milli) END AS tax_before
-    FROM sized
+    FROM exact
+),
+fitted AS (
+    -- A prorated piece that would complete the item's quantity without completing its
+    -- net and tax keeps one millionth back, so "fully credited" still means "sums to the
+    -- original" (0 left = too little to prorate: refused by credit_piece_checks).
+    SELECT *,
+        CASE WHEN prorated AND micro(c_before) + q_piece >= micro(q_orig)
+                  AND (net_target < milli(n_orig) OR tax_target < milli(t_orig))
+             THEN micro(q_orig) - micro(c_before) - 1 ELSE q_piece END AS q_fit
+    FROM shares
 )
 SELECT req_no, src_row, credit_key, into_credit_id, debit_invoice_id, account_id, currency,
        debit_unpaid, whole_invoice, asked, item_id, debit_line_no, description, q_orig,
-       unit_price, tax_rate, n_orig, t_orig, c_before, quantity,
+       unit_price, tax_rate, n_orig, t_orig, c_before,
+       (q_fit::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) AS quantity,
+       cancelled_quantity, prorated, cancelled_on,
        coalesce(asked_period_start, item_period_start) AS period_start,
        coalesce(asked_period_end, item_period_end) AS period_end,
        from_milli(greatest(net_target - net_before, 0)) AS net_amount,
        from_milli(greatest(tax_target - tax_before, 0)) AS tax_amount,
        from_milli(greatest(net_target - net_before, 0) + greatest(tax_target - tax_before, 0)) AS amount
-FROM shares
+FROM fitted

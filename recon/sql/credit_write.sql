@@ -49,7 +49,8 @@ WHERE p.quantity > 0;
 INSERT INTO invoice_items BY NAME
 SELECT credit_invoice_id || '-' || lpad(line_no::VARCHAR, 3, '0') AS item_id,
        credit_invoice_id AS invoice_id, line_no, description, quantity, unit_price, tax_rate,
-       net_amount, tax_amount, amount, period_start, period_end, item_id AS credited_item_id
+       net_amount, tax_amount, amount, period_start, period_end, item_id AS credited_item_id,
+       cancelled_on
 FROM credit_line;
 -- Link amount: what each request credits on its debit, capped at what the debit still
 -- owes after the requests before it; the excess stays available on the credit.

@@ -1,0 +1,185 @@
+"""Relating credits to debits: by hand (link, unlink) and as the platform does (apply).
+
+A link says how much of a credit invoice is applied to a debit invoice. It is a dated
+fact: unlinking sets ``unlinked_on`` on the pair's active links and never deletes them,
+so the ledger as of an earlier day can be rebuilt. Unpaid amounts and statuses follow
+from the links through the one recompute step.
+
+- :func:`link` — apply an available credit to an unpaid debit of the same account and
+  currency; by default as much as both allow (the smaller of the debit's unpaid amount
+  and the credit still available), or any amount from one minor unit up to that.
+- :func:`unlink` — end every active link of a pair.
+- :func:`apply_available_credits` — the platform's automatic application: available
+  credits to unpaid debits, oldest first on both sides, set-based (``apply_credits.sql``).
+  Used when new debit invoices are imported, and by cancellations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+
+from . import sql
+from .db import Database
+from .errors import BadInput
+from .money import quantum
+
+
+def apply_available_credits(db: Database, credits_query: str, debits_query: str,
+                            params: dict | None = None) -> int:
+    """Apply the available credits of ``credits_query`` to the unpaid debits of
+    ``debits_query`` (each a query of invoice ids), oldest first; recompute. Returns
+    the number of links made. Call inside a transaction, with derived columns fresh."""
+    db.execute(f"CREATE OR REPLACE TEMP TABLE apply_credit_ids AS {credits_query}", params)
+    db.execute(f"CREATE OR REPLACE TEMP TABLE apply_debit_ids AS {debits_query}", params)
+    return _apply(db)
+
+
+def _apply(db: Database) -> int:
+    for stmt in sql.statements("apply_credits"):
+        db.execute(stmt)
+    n = int(db.scalar("SELECT count(*) FROM auto_link"))
+    if n:
+        db.recompute()
+    return n
+
+
+def apply_scoped(db: Database, scope: str, params: dict | None = None) -> int:
+    """Apply credits in the scope that ``sql/<scope>.sql`` fills (see apply_credits.sql)."""
+    for stmt in sql.statements(scope):
+        # DuckDB refuses parameters a statement does not use
+        db.execute(stmt, {k: v for k, v in (params or {}).items() if f"${k}" in stmt})
+    return _apply(db)
+
+
+def apply_after_import(db: Database) -> int:
+    """Credits already available on accounts that received new debits (import_apply.sql)."""
+    return apply_scoped(db, "import_apply")
+
+
+# -- by hand ------------------------------------------------------------------------------
+
+
+def _pair(db: Database, credit_id: str, debit_id: str) -> dict:
+    cols = ["credit_known", "credit_type", "credit_voided_on", "credit_account", "credit_currency",
+            "credit_date", "available", "debit_known", "debit_type", "debit_voided_on",
+            "debit_account", "debit_currency", "debit_date", "unpaid", "debit_status", "digits",
+            "active_links"]
+    f = dict(zip(cols, db.rows(sql.load("link_pair"), {"credit": credit_id, "debit": debit_id})[0],
+                 strict=True))
+    if not f["credit_known"]:
+        raise BadInput(f"CREDIT_ID {credit_id!r}: unknown invoice; check the credit invoice number")
+    if f["credit_type"] != "credit":
+        raise BadInput(f"CREDIT_ID {credit_id!r}: is a debit invoice; name the credit invoice first, "
+                       "then the debit invoice")
+    if not f["debit_known"]:
+        raise BadInput(f"DEBIT_ID {debit_id!r}: unknown invoice; check the debit invoice number")
+    if f["debit_type"] != "debit":
+        raise BadInput(f"DEBIT_ID {debit_id!r}: is a credit invoice; a credit links to a debit invoice")
+    for who, inv, voided in (("CREDIT_ID", credit_id, f["credit_voided_on"]),
+                             ("DEBIT_ID", debit_id, f["debit_voided_on"])):
+        if voided is not None:
+            raise BadInput(f"{who} {inv!r}: the invoice is void (since {voided}); "
+                           "void invoices are not linked or unlinked")
+    return f
+
+
+def _amount(value, currency: str, digits: int) -> Decimal:
+    if isinstance(value, float):
+        raise BadInput(f"--amount {value!r} is a binary float; pass it as text or Decimal")
+    try:
+        d = Decimal(str(value).strip())
+    except InvalidOperation:
+        d = None
+    if d is None or not d.is_finite():
+        raise BadInput(f"--amount {value!r}: not a number; write it like 12.50")
+    if abs(d) >= Decimal(10) ** 15:
+        raise BadInput(f"--amount {value!r}: too large for the ledger")
+    if d != d.quantize(quantum(digits)):
+        raise BadInput(f"--amount {value!r}: more decimals than {currency} has ({digits}); "
+                       f"give the amount in whole minor units")
+    return d
+
+
+def link(db: Database, credit_invoice_id: str, debit_invoice_id: str, amount=None, *,
+         date: dt.date | None = None) -> pd.DataFrame:
+    """Apply (part of) an available credit to an unpaid debit; returns the invoices' changes."""
+    with db.transaction():
+        f = _pair(db, credit_invoice_id, debit_invoice_id)
+        if (f["credit_account"], f["credit_currency"]) != (f["debit_account"], f["debit_currency"]):
+            raise BadInput(
+                f"DEBIT_ID {debit_invoice_id!r}: belongs to {f['debit_account']} {f['debit_currency']}, "
+                f"the credit to {f['credit_account']} {f['credit_currency']}; "
+                "link invoices of one account and currency")
+        cur, digits = f["credit_currency"], int(f["digits"])
+        if f["debit_status"] != "unpaid" or f["unpaid"] <= 0:
+            raise BadInput(f"DEBIT_ID {debit_invoice_id!r}: the debit invoice is {f['debit_status']}, "
+                           "nothing left to apply a credit to; pick an unpaid debit invoice")
+        if f["available"] <= 0:
+            raise BadInput(f"CREDIT_ID {credit_invoice_id!r}: nothing of the credit is available "
+                           "(all of it is linked); unlink it from another debit first")
+        most = min(f["unpaid"], f["available"])
+        shown_most = f"{most.quantize(quantum(digits)):f}"
+        value = most if amount is None else _amount(amount, cur, digits)
+        if value <= 0:
+            raise BadInput(f"--amount {amount!r}: must be at least one minor unit "
+                           f"({quantum(digits):f} {cur})")
+        if value > most:
+            raise BadInput(f"--amount {amount!r}: more than the {shown_most} {cur} that can be applied "
+                           f"(debit unpaid {f['unpaid'].quantize(quantum(digits)):f}, credit available "
+                           f"{f['available'].quantize(quantum(digits)):f}); give at most {shown_most}")
+        earliest = max(f["credit_date"], f["debit_date"])
+        if date is not None and date < earliest:
+            raise BadInput(f"--date {date}: before the invoices it joins ({earliest}); "
+                           f"date the link on or after {earliest}")
+        on = date or max(dt.date.today(), earliest)
+        db.touch("SELECT unnest([$c, $d])", {"c": credit_invoice_id, "d": debit_invoice_id})
+        before = _before(db)
+        db.execute("INSERT INTO invoice_links (credit_invoice_id, debit_invoice_id, amount, linked_on)"
+                   " VALUES ($c, $d, $a, $on)",
+                   {"c": credit_invoice_id, "d": debit_invoice_id, "a": value, "on": on})
+        db.recompute()
+        db.audit("link", links=1, totals={cur: f"{value:f}"},
+                 detail={"credit_invoice_id": credit_invoice_id, "debit_invoice_id": debit_invoice_id,
+                         "amount": f"{value:f}", "linked_on": on})
+        return _after(db, before)
+
+
+def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
+           date: dt.date | None = None) -> pd.DataFrame:
+    """End every active link between a credit and a debit; returns the invoices' changes."""
+    on = date or dt.date.today()
+    with db.transaction():
+        f = _pair(db, credit_invoice_id, debit_invoice_id)
+        if f["active_links"] == 0:
+            raise BadInput(f"{credit_invoice_id} and {debit_invoice_id} are not linked; "
+                           f"`recon show {credit_invoice_id}` lists the credit's links")
+        params = {"c": credit_invoice_id, "d": debit_invoice_id}
+        db.touch("SELECT unnest([$c, $d])", params)
+        before = _before(db)
+        db.execute("UPDATE invoice_links SET unlinked_on = greatest(linked_on, $on)"
+                   " WHERE credit_invoice_id = $c AND debit_invoice_id = $d AND unlinked_on IS NULL",
+                   dict(params, on=on))
+        db.recompute()
+        db.audit("unlink", links=int(f["active_links"]),
+                 detail={"credit_invoice_id": credit_invoice_id, "debit_invoice_id": debit_invoice_id,
+                         "unlinked_on": on})
+        return _after(db, before)
+
+
+def _before(db: Database) -> pd.DataFrame:
+    return db.frame("SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before"
+                    " FROM invoices WHERE invoice_id IN (SELECT invoice_id FROM touched)")
+
+
+def _after(db: Database, before: pd.DataFrame) -> pd.DataFrame:
+    db.con.register("link_before", before)
+    try:
+        return db.frame(
+            "SELECT b.invoice_id, i.type, b.status_before, i.status AS status_after, b.unpaid_before,"
+            " i.unpaid_amount AS unpaid_after, i.currency"
+            " FROM link_before b JOIN invoices i USING (invoice_id) ORDER BY i.type, b.invoice_id")
+    finally:
+        db.con.unregister("link_before")

@@ -1,0 +1,23 @@
+-- One turn of cancellation rows as credit requests (credits.REQUEST_TYPES): one credit
+-- invoice per debit invoice and cancellation day; the credit item covers the unused
+-- days, cancelled_on .. the item's period end.
+SELECT
+    row_number() OVER (ORDER BY src_row)::BIGINT AS req_no,
+    src_row::BIGINT AS src_row,
+    'cancel:' || debit_invoice_id || ':' || cancelled_on::VARCHAR AS credit_key,
+    NULL::VARCHAR AS into_credit_id,
+    debit_invoice_id,
+    item_id,
+    quantity::DECIMAL(18,6) AS quantity,
+    coalesce(reason, 'Cancellation') AS reason,
+    'Service cancelled on ' || cancelled_on::VARCHAR AS memo,
+    $credit_date::DATE AS credit_date,
+    cancelled_on AS period_start,
+    period_end,
+    'cancellation' AS origin,
+    unused_days::BIGINT AS unused_days,
+    period_days::BIGINT AS period_days,
+    cancelled_on
+FROM cancel_req
+WHERE done_by IS NULL AND turn = $turn
+ORDER BY src_row
