@@ -259,6 +259,10 @@ def request_table(typed: pd.DataFrame) -> pd.DataFrame:
         "period_start": col("period_start", pya.date32()),
         "period_end": col("period_end", pya.date32()),
         "origin": pya.array(["bulk"] * n, type=pya.string()) if n else pya.nulls(0, pya.string()),
+        # corrections are never prorated: those columns are for cancellations
+        "unused_days": pya.nulls(n, pya.int64()),
+        "period_days": pya.nulls(n, pya.int64()),
+        "cancelled_on": pya.nulls(n, pya.date32()),
     }
     table = pya.table({k: cols[k].cast(t) for k, t in credits.REQUEST_TYPES.items()})
     return table.to_pandas(types_mapper=pd.ArrowDtype)
