@@ -1,12 +1,15 @@
 """``recon demo``: the main job on the bundled sample data, start to finish.
 
 Builds a fresh ledger from data/, credits specific items (partial quantities, the
-platform's "Insert from Invoice"), credits a whole invoice, and exports the linked
-results. Prints where everything is and the headline figures.
+platform's "Insert from Invoice"), credits a whole invoice, runs the bulk correction file
+and the cancellation file of data/, exports the linked results and writes the month-end
+report for the sample month. Prints where everything is and the headline figures; the
+exit code is the report's (0: everything ties).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +19,9 @@ from .ledger import Ledger
 from .money import format_money
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+#: the sample data's month; the demo's credits are dated within it
+PERIOD = "2026-10"
+MONTH_END = dt.date(2026, 10, 31)
 
 
 def sample_data_dir(data: str | Path | None = None) -> Path:
@@ -60,8 +66,12 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
         res = lg.credit(third, reason="Duplicate invoice", date="2026-10-31")
         _report(lg, "credited the whole of", third, res.credit_invoice_id)
 
-        # 3. Services cancelled mid-period: the unused days are credited automatically.
-        cancelled = lg.cancel(data / "cancellations.csv", date="2026-11-26")
+        # 3. A bulk correction run from the platform's export (SPEC §5), dated at month end.
+        bulk = lg.apply(data / "corrections.csv", today=MONTH_END)
+        print(f"  bulk run: {bulk.summary()}")
+
+        # 4. Services cancelled mid-period: the unused days are credited automatically.
+        cancelled = lg.cancel(data / "cancellations.csv", date=MONTH_END)
         totals = ", ".join(f"{format_money(Decimal(v), c)} {c}" for c, v in sorted(cancelled.totals.items()))
         print(f"  cancellations: {len(cancelled.credits)} credit invoice(s) for the unused days"
               f" ({totals}), {len(cancelled.links)} linked to debit invoices")
@@ -70,7 +80,13 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
         shutil.rmtree(export, ignore_errors=True)
         lg.export(export, "csv")
         print(f"exported the ledger's tables to {export}/")
-    return 0
+
+        # 5. Close the month: the reconciliation report for the sample month.
+        rep = lg.report(PERIOD, out=out / "report")
+        print(f"month-end report {PERIOD}: {rep.paths['html']}")
+        for line in rep.headline():
+            print(f"  {line}")
+    return rep.exit_code
 
 
 def _report(lg: Ledger, verb: str, debit: str, credit_id: str) -> None:

@@ -122,4 +122,10 @@ def test_demo_runs_on_the_bundled_data(cli, tmp_path):
     code, out, err = cli("demo", "--out", tmp_path / "demo")
     assert code == 0, err
     assert "imported 300 invoices" in out
+    assert "bulk run:" in out and "cancellations: 15 credit invoice(s)" in out
     assert (tmp_path / "demo" / "export" / "invoice_links.csv").exists()
+    # the month-end report for the sample month, tying in every currency
+    assert (tmp_path / "demo" / "report" / "recon-report-2026-10.html").exists()
+    assert (tmp_path / "demo" / "report" / "recon-report-2026-10.xlsx").exists()
+    ties = [line for line in out.splitlines() if "unpaid at period end" in line]
+    assert len(ties) == 3 and all("(difference 0" in line for line in ties)
