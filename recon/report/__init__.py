@@ -127,6 +127,14 @@ class Report:
                            "choose a folder you can write to with --out") from None
         return self.paths
 
+    def charts(self):
+        """The report's charts for a notebook cell (inline SVG, no network)."""
+        from IPython.display import HTML
+
+        from .render import CSS, charts_html
+
+        return HTML(f"<style>{CSS}</style>" + charts_html(self))
+
     def headline(self) -> list[str]:
         """One line per currency and one per problem found, for the command's output."""
         from .render import money_frame

@@ -182,8 +182,20 @@ def html_page(rep) -> str:
         f'<div class="meta">period {e(str(rep.start))} to {e(str(rep.closing))}; opening as of '
         f'{e(str(rep.opening))}; ' + ", ".join(status) + "</div>",
         f"<h2>{e(TITLES['summary'])}</h2>", _table_html(t["summary"]),
-        "<h2>Charts</h2>", '<div class="charts">',
+        "<h2>Charts</h2>", charts_html(rep),
     ]
+    for name in TABLE_ORDER_HTML:
+        if name in t:
+            parts.append(f"<h2>{e(TITLES[name])}</h2>")
+            parts.append(_table_html(t[name], limit=HTML_ROW_LIMIT))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def charts_html(rep) -> str:
+    """The charts (inline SVG) per currency: roll-forward waterfall, aging, credits by reason."""
+    t = rep.tables
+    parts = ['<div class="charts">']
     for cur in t["rollforward"]["currency"].tolist():
         rf = t["rollforward"][t["rollforward"]["currency"] == cur]
         ag = t["aging"][(t["aging"]["currency"] == cur) & (t["aging"]["bucket"] != "total")]
@@ -195,11 +207,6 @@ def html_page(rep) -> str:
             parts.append(_chart(f"Credits issued by reason {cur}",
                                 charts.bars(cr["reason"].tolist(), cr["total"].tolist(), digits)))
     parts.append("</div>")
-    for name in TABLE_ORDER_HTML:
-        if name in t:
-            parts.append(f"<h2>{e(TITLES[name])}</h2>")
-            parts.append(_table_html(t[name], limit=HTML_ROW_LIMIT))
-    parts.append("</body></html>")
     return "\n".join(parts)
 
 
