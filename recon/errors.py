@@ -64,7 +64,7 @@ class ReconError(Exception):
         """The one line for stderr, then the first problems, then the count."""
         if not self.problems:
             return self.message
-        if len(self.problems) == 1:
+        if len(self.problems) == 1 and self.problems[0].describe() in self.message:
             return self.message
         lines = [self.message]
         lines += [f"  {p.describe()}" for p in self.problems[:limit]]
