@@ -123,6 +123,10 @@ class Database:
         table = self.con.sql(query, params=params or {}).to_arrow_table()
         return table.to_pandas(types_mapper=pd.ArrowDtype)
 
+    def arrow(self, query: str, params: dict | None = None):
+        """A query's rows as an Arrow table (exact types), for writing files."""
+        return self.con.sql(query, params=params or {}).to_arrow_table()
+
     def scalar(self, query: str, params: dict | None = None):
         rows = self.con.execute(query, params or {}).fetchall()
         return rows[0][0] if rows else None

@@ -190,32 +190,37 @@ CURRENCY_OF = {
 
 
 def export_dir(db: Database, out: str | Path, fmt: str = "csv") -> list[Path]:
-    """Write one file per table, named after it, that ``import`` reads back."""
+    """Write one file per table, named after it, that ``import`` reads back.
+
+    Rows leave DuckDB as Arrow (exact decimals) and pyarrow writes the files, so no path
+    or value is ever pasted into SQL.
+    """
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     if fmt not in ("csv", "parquet", "xlsx"):
         raise BadInput(f"--format {fmt!r}: use csv, parquet or xlsx")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot create {out}: {exc.strerror}; choose a folder you can write to") from None
     written = []
     for table, order in EXPORT_ORDER.items():
         path = out / f"{table}.{fmt}"
         if fmt == "parquet":
-            db.execute(f"COPY (SELECT * FROM {table} ORDER BY {order}) TO '{_path(path)}' (FORMAT parquet)")
+            pq.write_table(db.arrow(f"SELECT * FROM {table} ORDER BY {order}"), path)
         elif fmt == "csv":
-            db.execute(f"COPY ({_text_query(table, order)}) TO '{_path(path)}' (FORMAT csv, HEADER)")
+            pacsv.write_csv(db.arrow(_text_query(table, order)), path,
+                            pacsv.WriteOptions(quoting_style="needed"))
         else:
             from .excel import write_table
 
-            write_table(path, table, db.frame(f"SELECT * FROM {table} ORDER BY {order}"),
-                        db.frame(f"SELECT {CURRENCY_OF.get(table, 'NULL')} AS currency FROM {table} t ORDER BY {order}")["currency"]
-                        if table in CURRENCY_OF else None)
+            currencies = (db.frame(f"SELECT {CURRENCY_OF[table]} AS currency FROM {table} t ORDER BY {order}")["currency"]
+                          if table in CURRENCY_OF else None)
+            write_table(path, table, db.frame(f"SELECT * FROM {table} ORDER BY {order}"), currencies)
         written.append(path)
     return written
-
-
-def _path(path: Path) -> str:
-    # COPY takes no parameter for its target; the path is ours (out dir + table name),
-    # and quotes are doubled so any folder name stays a literal.
-    return str(path).replace("'", "''")
 
 
 def _text_query(table: str, order: str) -> str:
