@@ -381,6 +381,8 @@ def _step_strategy():
         st.tuples(st.just("pay"), st.sampled_from(["D1", "D2", "B1", "N1", "N2"]), st.sampled_from(["1", "0.5", "0.3"])),
         st.tuples(st.just("new_debit"), st.sampled_from(["A1", "A2"])),
         st.tuples(st.just("remove"), ix),
+        st.tuples(st.just("apply"), st.lists(st.tuples(item, qty, st.sampled_from([None, "G1"])),
+                                             min_size=1, max_size=3)),
     )
 
 
@@ -431,6 +433,16 @@ def _run_step(lg, step, n: int) -> None:
             if amount > 0:
                 import_frames(lg.db, {"payments": _frame(
                     f"payment_id,invoice_id,amount,paid_on\nP{n},{step[1]},{amount},2026-11-26", "payments")})
+    elif kind == "apply":
+        # a small bulk correction file (as a DataFrame): the same engine, set-based
+        frame = pd.DataFrame({
+            "debit_invoice_id": [DEBIT_OF[i] for i, _, _ in step[1]],
+            "item_id": [i for i, _, _ in step[1]],
+            "quantity": [q for _, q, _ in step[1]],
+            "group": [g for _, _, g in step[1]],
+            "reason": ["Bulk"] * len(step[1]),
+        }, dtype=object)
+        lg.apply(frame, today=day)
     elif kind == "new_debit":
         inv = "N1" if lg.db.scalar("SELECT count(*) FROM invoices WHERE invoice_id = 'N1'") == 0 else f"N{n + 2}"
         cur, amount = ("EUR", "20.00") if step[1] == "A1" else ("BHD", "2.500")
@@ -454,7 +466,7 @@ def test_property_any_lifecycle_keeps_the_invariants(prop_template, tmp_path):
     counter = iter(range(10**9))
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.lists(_step_strategy(), min_size=1, max_size=10))
+    @given(st.lists(_step_strategy(), min_size=1, max_size=25))
     def run(steps):
         path = tmp_path / f"p{next(counter)}.duckdb"
         shutil.copy(prop_template, path)
