@@ -61,6 +61,20 @@ def assert_invariants(lg: recon.Ledger) -> None:
     assert found.empty, found.to_string()
 
 
+def ledger_state(lg: recon.Ledger) -> dict:
+    """Every table's rows (creation timestamps aside), to show a refusal changed nothing."""
+    return {t: lg.db.frame(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL" if t == "invoices"
+                           else f"SELECT * FROM {t} ORDER BY ALL")
+            for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log")}
+
+
+def assert_same(a: dict, b: dict) -> None:
+    import pandas as pd
+
+    for t in a:
+        pd.testing.assert_frame_equal(a[t], b[t], obj=t)
+
+
 def recon_command() -> list[str]:
     """The installed console script; falls back to `python -m recon` in a bare checkout."""
     exe = shutil.which("recon", path=str(Path(sys.executable).parent)) or shutil.which("recon")

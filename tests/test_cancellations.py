@@ -10,7 +10,8 @@ import pytest
 
 from recon.errors import BadInput
 from recon.transfer import import_frames
-from tests.conftest import _frame, assert_invariants
+from tests.conftest import _frame, assert_invariants, assert_same
+from tests.conftest import ledger_state as state
 
 INVOICES = """
 invoice_id,account_id,type,invoice_date,currency
@@ -34,17 +35,6 @@ def rows(text: str) -> pd.DataFrame:
     head = lines[0].split(",")
     return pd.DataFrame([dict(zip(head, ln.split(","), strict=True)) for ln in lines[1:]],
                         dtype="string")
-
-
-def state(lg) -> dict[str, pd.DataFrame]:
-    return {t: lg.db.frame(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL" if t == "invoices"
-                           else f"SELECT * FROM {t} ORDER BY ALL")
-            for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log")}
-
-
-def assert_same(a: dict, b: dict) -> None:
-    for t in a:
-        pd.testing.assert_frame_equal(a[t], b[t], obj=t)
 
 
 def head(lg, invoice_id):

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from recon.errors import BadInput
-from tests.conftest import assert_invariants
+from tests.conftest import assert_invariants, assert_same
+from tests.conftest import ledger_state as state
 
 INVOICES = """
 invoice_id,account_id,type,invoice_date,currency
@@ -33,16 +34,6 @@ B,B1,1,Plan,1,10.000,0.1,10.000,1.000,11.000
 """
 PAID = "payment_id,invoice_id,amount,paid_on\nP1,D1,86.80,2026-10-02\nPJ,J1,1100,2026-10-07\nPB,B1,11.000,2026-10-07"
 DAY = dt.date(2026, 11, 26)
-
-
-def state(lg) -> dict[str, pd.DataFrame]:
-    return {t: lg.db.frame(f"SELECT * FROM {t} ORDER BY ALL")
-            for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log")}
-
-
-def assert_same(a: dict, b: dict) -> None:
-    for t in a:
-        pd.testing.assert_frame_equal(a[t], b[t], obj=t)
 
 
 def head(lg, invoice_id):
