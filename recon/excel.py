@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 MAX_WIDTH = 60
+HEADER_EXTRA = 3
 
 
 def money_format(digits: int) -> str:
@@ -37,9 +38,13 @@ def write_sheet(book, name: str, df: pd.DataFrame, currencies: pd.Series | None 
     header = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     money_fmts = {d: book.add_format({"num_format": money_format(d)}) for d in range(4)}
-    widths = [len(str(c)) for c in df.columns]
+    # a bold header needs room for the autofilter's drop-down button beside it
+    widths = [len(str(c)) + HEADER_EXTRA for c in df.columns]
+    # a number column's header sits right-aligned over its numbers
+    header_num = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "align": "right"})
     for j, col in enumerate(df.columns):
-        ws.write_string(0, j, str(col), header)
+        numeric = col in money or pd.api.types.is_integer_dtype(df[col].dtype)
+        ws.write_string(0, j, str(col), header_num if numeric else header)
     digits = [(_digits(c) if c is not None and not pd.isna(c) else 3) for c in currencies] if currencies is not None else None
     for i, row in enumerate(df.itertuples(index=False), start=1):
         for j, (col, v) in enumerate(zip(df.columns, row, strict=True)):
@@ -66,6 +71,10 @@ def write_sheet(book, name: str, df: pd.DataFrame, currencies: pd.Series | None 
     for j, w in enumerate(widths):
         ws.set_column(j, j, min(w + 2, MAX_WIDTH))
     ws.freeze_panes(1, 0)
+    # printed: landscape, one page wide, the header repeated on every page
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
     if len(df.columns):
         ws.autofilter(0, 0, max(len(df), 1), len(df.columns) - 1)
 

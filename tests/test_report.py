@@ -505,3 +505,32 @@ def test_html_amounts_grouped_for_reading():
 
     assert [_grouped(x) for x in ("1234567.50", "-1000", "0.005", "")] == \
         ["1,234,567.50", "-1,000", "0.005", ""]
+
+
+def test_page_and_workbook_layout(small, tmp_path):
+    rep = small.report("2026-10", out=tmp_path / "out")
+    page = rep.paths["html"].read_text(encoding="utf-8")
+    # every table in a box that scrolls sideways; amounts' headers right-aligned over them
+    assert page.count('<div class="tbl') == page.count("<table>") == len(rep.tables)
+    assert '<th class="num">opening_<wbr>unpaid</th>' in page
+    assert '<tr class="total"><td>EUR</td><td>total</td><td class="num">3</td>' \
+           '<td class="num">305.00</td></tr>' in page     # aging subtotal, bold
+    assert page.count('<div class="charts">') == 2            # one row of charts per currency
+    from openpyxl import load_workbook
+
+    ws = load_workbook(rep.paths["xlsx"])["rollforward"]
+    header = {c.value: c for c in ws[1]}
+    assert header["currency"].alignment.horizontal is None
+    assert header["payments"].alignment.horizontal == "right"
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToHeight == 0                     # one page wide, as long as needed
+    assert ws.print_title_rows == "$1:$1"                    # the header on every printed page
+
+
+def test_bar_chart_negative_values_read_as_negative():
+    from recon.report.charts import DOWN, UP, bars
+
+    svg = bars(["a", "b"], [Decimal("-50.00"), Decimal("150.00")], 2)
+    assert f'fill="{DOWN}"' in svg and f'fill="{UP}"' in svg and "<line" in svg
+    assert ">-50.00<" in svg and ">150.00<" in svg
+    assert "<line" not in bars(["a"], [Decimal("7")], 0)     # no zero line when none is negative

@@ -69,6 +69,10 @@ def waterfall(row, digits: int) -> str:
     for i, (label, a, b, v, color) in enumerate(bars):
         y = 6 + i * (BAR_H + 6)
         x0, x1 = sorted((x(a), x(b)))
+        if i:  # a dashed connector from where the running total stood after the bar above
+            cx = x(bars[i - 1][2])
+            body.append(f'<line x1="{cx:.1f}" y1="{y - 6}" x2="{cx:.1f}" y2="{y}" '
+                        f'stroke="#889" stroke-dasharray="2,2"/>')
         body.append(f'<text x="{LABEL_W - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label)}</text>')
         body.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 1):.1f}" height="{BAR_H}" fill="{color}"/>')
         body.append(f'<text x="{WIDTH - 4}" y="{y + 15}" text-anchor="end" font-size="12">'
@@ -88,11 +92,16 @@ def bars(labels: list, values: list, digits: int) -> str:
         y = 6 + i * (BAR_H + 6)
         x0, x1 = sorted((x(Decimal(0)), x(v)))
         body.append(f'<text x="{LABEL_W - 6}" y="{y + 15}" text-anchor="end" font-size="12">'
-                    f'{escape(_short(str(label)))}</text>')
-        body.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 0):.1f}" height="{BAR_H}" fill="{UP}"/>')
+                    f'<title>{escape(str(label))}</title>{escape(_short(str(label)))}</text>')
+        body.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 0):.1f}" height="{BAR_H}" '
+                    f'fill="{UP if v >= 0 else DOWN}"/>')
         body.append(f'<text x="{WIDTH - 4}" y="{y + 15}" text-anchor="end" font-size="12">'
                     f'{escape(amount_text(v, digits))}</text>')
-    return _svg(12 + max(len(vals), 1) * (BAR_H + 6), body, "bar chart")
+    height = 12 + max(len(vals), 1) * (BAR_H + 6)
+    if any(v < 0 for v in vals):  # the zero line, so a negative bar reads as one
+        zero = x(Decimal(0))
+        body.append(f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height}" stroke="#889" stroke-width="1"/>')
+    return _svg(height, body, "bar chart")
 
 
 def _short(text: str, n: int = 26) -> str:

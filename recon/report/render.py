@@ -127,11 +127,15 @@ CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2733}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ccd}
 .meta{color:#556;margin-bottom:16px}.ok{color:#17692f;font-weight:600}.bad{color:#a31515;font-weight:600}
-table{border-collapse:collapse;font-size:13px;margin:6px 0 12px}
-th,td{border:1px solid #d5dbe3;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#dde4ee;position:sticky;top:0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.charts{display:flex;flex-wrap:wrap;gap:24px}.chart{border:1px solid #e3e7ee;padding:8px}
-.chart h3{font-size:14px;margin:0 0 4px}svg text{font-family:inherit}
+.tbl{overflow:auto;max-width:100%;margin:6px 0 12px}.tbl.long{max-height:75vh;border-bottom:1px solid #d5dbe3}
+table{border-collapse:collapse;font-size:13px}
+th,td{border:1px solid #d5dbe3;padding:3px 8px;text-align:left;vertical-align:bottom;white-space:nowrap}
+th{background:#dde4ee;position:sticky;top:0;z-index:1;white-space:normal;min-width:3em}.long th{white-space:nowrap}
+td.num,th.num{text-align:right}td.num{font-variant-numeric:tabular-nums}
+tbody tr:nth-child(even){background:#f5f7fa}tbody tr:hover{background:#e8eef7}tr.total td{font-weight:600}
+.charts{display:flex;flex-wrap:wrap;gap:16px 24px;margin-bottom:24px}.col{display:flex;flex-direction:column;gap:16px}.chart{border:1px solid #e3e7ee;padding:8px}
+.chart h3{font-size:14px;margin:0 0 4px}svg{max-width:100%;height:auto}svg text{font-family:inherit}
+@media print{.tbl,.tbl.long{overflow:visible;max-height:none}th{position:static}}
 """
 
 
@@ -139,19 +143,30 @@ def _table_html(df: pd.DataFrame, limit: int | None = None) -> str:
     text = money_frame(df if limit is None else df.head(limit))
     numeric = [_is_money(df[c].dtype) or pd.api.types.is_integer_dtype(df[c].dtype)
                for c in df.columns]
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    # a header may break after an underscore, so a wide table's headers wrap, not its cells
+    head = "".join(f'<th class="num">{_header(c)}</th>' if n else f"<th>{_header(c)}</th>"
+                   for c, n in zip(df.columns, numeric, strict=True))
     cols = [text[c].fillna("").map(_grouped if _is_money(df[c].dtype) else html.escape).tolist()
             for c in df.columns]
+    # a subtotal line (the aging table's "total" bucket) is set in bold
+    totals = (text["bucket"] == "total").fillna(False).tolist() if "bucket" in df.columns \
+        else [False] * len(text)
     rows = []
-    for cells in zip(*cols, strict=True) if cols else []:
-        rows.append("<tr>" + "".join(
+    for total, cells in zip(totals, zip(*cols, strict=True), strict=True) if cols else []:
+        rows.append(('<tr class="total">' if total else "<tr>") + "".join(
             f'<td class="num">{v}</td>' if n else f"<td>{v}</td>"
             for v, n in zip(cells, numeric, strict=True)) + "</tr>")
     if not rows:
         rows.append(f'<tr><td colspan="{max(len(df.columns), 1)}">(none)</td></tr>')
     more = "" if limit is None or len(df) <= limit else \
         f"<p>first {limit} of {len(df)} rows; all of them are in the workbook and the CSV file</p>"
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+    box = "tbl long" if len(rows) > LONG_TABLE else "tbl"
+    return (f'<div class="{box}"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>{more}")
+
+
+def _header(name) -> str:
+    return html.escape(str(name)).replace("_", "_<wbr>")
 
 
 def _grouped(amount: str) -> str:
@@ -193,24 +208,29 @@ def html_page(rep) -> str:
 
 
 def charts_html(rep) -> str:
-    """The charts (inline SVG) per currency: roll-forward waterfall, aging, credits by reason."""
+    """The charts (inline SVG), one row per currency: roll-forward waterfall, aging, credits by reason."""
     t = rep.tables
-    parts = ['<div class="charts">']
+    parts = []
     for cur in t["rollforward"]["currency"].tolist():
         rf = t["rollforward"][t["rollforward"]["currency"] == cur]
         ag = t["aging"][(t["aging"]["currency"] == cur) & (t["aging"]["bucket"] != "total")]
         cr = t["credits_by_reason"][t["credits_by_reason"]["currency"] == cur]
         digits = _digits(cur)
+        # two columns (roll-forward over aging | reasons) that fit a laptop screen side by side
+        parts.append('<div class="charts"><div class="col">')
         parts.append(_chart(f"Roll-forward {cur}", charts.waterfall(rf.iloc[0], digits)))
         parts.append(_chart(f"Aging {cur}", charts.bars(ag["bucket"].tolist(), ag["unpaid_amount"].tolist(), digits)))
+        parts.append('</div><div class="col">')
         if len(cr):
             parts.append(_chart(f"Credits issued by reason {cur}",
                                 charts.bars(cr["reason"].tolist(), cr["total"].tolist(), digits)))
-    parts.append("</div>")
+        parts.append("</div></div>")
     return "\n".join(parts)
 
 
 HTML_ROW_LIMIT = 500
+#: a table with more rows scrolls in its own box, its header staying in view
+LONG_TABLE = 30
 TABLE_ORDER_HTML = ("rollforward", "exceptions", "gl", "aging", "credits_by_reason",
                     "credits_by_origin", "credits_by_account", "unapplied_credits", "links",
                     "credits_issued", "aging_detail")
