@@ -308,6 +308,11 @@ def test_rollforward_ties_on_random_ledgers(scratch, data, cut):
         reports[m] = rep
         rf = rep.rollforward.set_index("currency")
         assert (rf["difference"] == 0).all(), rf.to_string()
+        # the summary's movements add up to its closing balance too
+        sm = rep.summary
+        moved = (sm.opening_unpaid + sm.debits_issued + sm.credits_applied + sm.credits_unlinked
+                 + sm.payments + sm.debits_voided + sm.overpayment_floor)
+        assert (moved == sm.closing_unpaid).all(), sm.to_string()
         total = rep.aging[rep.aging["bucket"] == "total"].set_index("currency")["unpaid_amount"]
         assert (total.reindex(rf.index) == rf["unpaid_at_period_end"]).all()
         for cur, opening in rf["opening_unpaid"].items():

@@ -144,9 +144,14 @@ class Report:
         lines = [f"period {self.period} ({self.start} .. {self.closing})"]
         for (_, t), (_, row) in zip(text.iterrows(), s.iterrows(), strict=True):
             gl = "" if pd.isna(row["gl_difference"]) else f"; GL difference {t['gl_difference']}"
+            # the movements that happened, so the line adds up to the closing balance
+            moves = [("issued", "debits_issued"), ("credits applied", "credits_applied"),
+                     ("credits unlinked", "credits_unlinked"), ("payments", "payments"),
+                     ("debits voided", "debits_voided"), ("overpayment floor", "overpayment_floor")]
+            shown = ", ".join(f"{label} {t[col]}" for label, col in moves
+                              if col in ("debits_issued", "credits_applied", "payments") or row[col] != 0)
             lines.append(
-                f"  {t['currency']}: opening {t['opening_unpaid']}, issued {t['debits_issued']},"
-                f" credits applied {t['credits_applied']}, payments {t['payments']},"
+                f"  {t['currency']}: opening {t['opening_unpaid']}, {shown},"
                 f" closing {t['closing_unpaid']} = unpaid at period end {t['unpaid_at_period_end']}"
                 f" (difference {t['difference']}); credits issued {t['credits_issued']}"
                 f" for {t['credits_issued_amount']}; unapplied credits {t['unapplied_credits']}{gl}")

@@ -1,9 +1,11 @@
 -- The headline figures per currency, for the top of the report and the command's output.
 -- Needs the report's temp tables rpt_rollforward, rpt_credits, rpt_unapplied, rpt_aging
 -- and rpt_gl (empty without a GL file).
-SELECT r.currency, r.opening_unpaid, r.debits_issued,
-       (r.credits_applied + r.credits_unlinked)::DECIMAL(18,3) AS credits_applied,
-       r.payments, r.closing_unpaid, r.unpaid_at_period_end, r.difference,
+-- The movements are the roll-forward's own, so the row adds up: opening + issued +
+-- credits applied + credits unlinked + payments + debits voided + overpayment floor = closing.
+SELECT r.currency, r.opening_unpaid, r.debits_issued, r.credits_applied, r.credits_unlinked,
+       r.payments, r.debits_voided, r.overpayment_floor,
+       r.closing_unpaid, r.unpaid_at_period_end, r.difference,
        coalesce(ci.n, 0) AS credits_issued,
        coalesce(ci.net, 0)::DECIMAL(18,3) AS credits_issued_amount,
        coalesce(u.available, 0)::DECIMAL(18,3) AS unapplied_credits,
