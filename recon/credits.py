@@ -174,6 +174,9 @@ def run_requests(
         )
         for stmt in sql.statements("credit_write"):
             db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id}))
+        for item_id, owner in db.rows("SELECT item_id, invoice_id FROM credit_clash"):
+            raise BadInput(f"{what}: the new credit item id {item_id} is already used by an item of "
+                           f"{owner}; renumber that item (export, rename, import) and run again")
         tell("credits written", db.scalar("SELECT count(*) FROM credit_line"))
         recomputed = db.recompute()
         tell("invoices recomputed", recomputed)
@@ -198,7 +201,7 @@ def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
         " ORDER BY h.first_req"
     )
     items = db.frame(
-        "SELECT l.credit_invoice_id, l.credit_invoice_id || '-' || lpad(l.line_no::VARCHAR, 3, '0') AS item_id,"
+        "SELECT l.credit_invoice_id, l.credit_invoice_id || '-' || printf('%03d', l.line_no) AS item_id,"
         " l.line_no, l.debit_invoice_id, l.item_id AS credited_item_id, l.description, l.quantity,"
         " l.net_amount, l.tax_amount, l.amount, l.currency"
         " FROM credit_line l ORDER BY l.credit_invoice_id, l.line_no"

@@ -24,7 +24,8 @@ SELECT credit_key, first_req, account_id, currency, invoice_date, reason, memo, 
        CASE WHEN into_credit_id IS NULL THEN invoice_date ELSE greatest(into_date, invoice_date) END AS link_date,
        coalesce(into_credit_id,
                 'CN-' || year(invoice_date)::VARCHAR || '-'
-                || lpad(((SELECT last_no FROM numbering WHERE prefix = 'CN') + n)::VARCHAR, 6, '0')
+                -- printf widens past 999999 (lpad would cut the number and repeat an id)
+                || printf('%06d', (SELECT last_no FROM numbering WHERE prefix = 'CN') + n)
        ) AS credit_invoice_id
 FROM numbered;
 UPDATE numbering SET last_no = last_no + (SELECT count(*) FROM credit_head WHERE is_new)
@@ -46,8 +47,14 @@ LEFT JOIN (
     GROUP BY invoice_id
 ) x USING (credit_invoice_id)
 WHERE p.quantity > 0;
+-- Item ids are unique without a key (schema.sql): an id the ledger already has (an
+-- imported item named like ours) is refused by credits.py before anything is kept.
+CREATE OR REPLACE TEMP TABLE credit_clash AS
+SELECT item_id, invoice_id FROM invoice_items
+WHERE item_id IN (SELECT credit_invoice_id || '-' || printf('%03d', line_no) FROM credit_line)
+LIMIT 1;
 INSERT INTO invoice_items BY NAME
-SELECT credit_invoice_id || '-' || lpad(line_no::VARCHAR, 3, '0') AS item_id,
+SELECT credit_invoice_id || '-' || printf('%03d', line_no) AS item_id,
        credit_invoice_id AS invoice_id, line_no, description, quantity, unit_price, tax_rate,
        net_amount, tax_amount, amount, period_start, period_end, item_id AS credited_item_id,
        cancelled_on
