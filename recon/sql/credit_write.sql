@@ -50,8 +50,18 @@ WHERE p.quantity > 0;
 -- Item ids are unique without a key (schema.sql): an id the ledger already has (an
 -- imported item named like ours) is refused by credits.py before anything is kept.
 CREATE OR REPLACE TEMP TABLE credit_clash AS
-SELECT item_id, invoice_id FROM invoice_items
-WHERE item_id IN (SELECT credit_invoice_id || '-' || printf('%03d', line_no) FROM credit_line)
+WITH span AS (
+    SELECT min(credit_invoice_id) AS lo, max(credit_invoice_id || '-:') AS hi FROM credit_head
+),
+candidate AS (
+    -- every new id is <credit>-<digits>, so lies between lo and hi (':' follows '9'):
+    -- only the few existing ids in that range are compared
+    SELECT e.item_id, e.invoice_id, regexp_extract(e.item_id, '^(.*)-[0-9]+$', 1) AS head
+    FROM invoice_items e, span WHERE e.item_id BETWEEN span.lo AND span.hi
+)
+SELECT c.item_id, c.invoice_id FROM candidate c
+JOIN credit_line l ON l.credit_invoice_id = c.head
+WHERE c.item_id = l.credit_invoice_id || '-' || printf('%03d', l.line_no)
 LIMIT 1;
 INSERT INTO invoice_items BY NAME
 SELECT credit_invoice_id || '-' || printf('%03d', line_no) AS item_id,
