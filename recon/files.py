@@ -194,7 +194,9 @@ def _read_parquet_text(p: Path) -> pya.Table | None:
 
     try:
         schema = pq.read_schema(p)
-        if not all(pya.types.is_string(t) or pya.types.is_large_string(t) for t in schema.types):
+        names = [str(n).strip() for n in schema.names]
+        if not names or len(set(names)) < len(names) or not all(
+                pya.types.is_string(t) or pya.types.is_large_string(t) for t in schema.types):
             return None
         table = pq.read_table(p).cast(pya.schema([(n, pya.string()) for n in schema.names]))
         table.validate(full=True)  # invalid UTF-8 goes to DuckDB, which names the problem
