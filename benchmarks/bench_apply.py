@@ -18,6 +18,7 @@ Work files go to benchmarks/work/ (git-ignored). Prints a table of medians.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -82,7 +83,10 @@ def build(n_items: int, work: Path = WORK) -> tuple[Path, Path, Path]:
     from recon.db import Database
 
     work.mkdir(parents=True, exist_ok=True)
-    ledger = work / f"ledger-{n_items}.duckdb"
+    # the cached ledger is only reused with the schema it was built with (keys and
+    # indexes change what a run costs)
+    schema = hashlib.sha256((ROOT / "recon" / "sql" / "schema.sql").read_bytes()).hexdigest()[:8]
+    ledger = work / f"ledger-{n_items}-{schema}.duckdb"
     pq, csv = work / f"corrections-{n_items}.parquet", work / f"corrections-{n_items}.csv"
     if ledger.exists() and pq.exists() and csv.exists():
         return ledger, pq, csv

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pya
@@ -246,7 +247,7 @@ def request_table(typed: pd.DataFrame) -> pd.DataFrame:
         return pya.array(typed[name].array, type=typ, from_pandas=True)
 
     cols = {
-        "req_no": pya.array(range(1, n + 1), type=pya.int64()),
+        "req_no": pya.array(np.arange(1, n + 1, dtype=np.int64)),
         "src_row": pya.array(typed.index.to_numpy(), type=pya.int64()),
         "credit_key": key,
         "into_credit_id": pya.nulls(n, pya.string()),
@@ -258,7 +259,7 @@ def request_table(typed: pd.DataFrame) -> pd.DataFrame:
         "credit_date": col("credit_date", pya.date32()),
         "period_start": col("period_start", pya.date32()),
         "period_end": col("period_end", pya.date32()),
-        "origin": pya.array(["bulk"] * n, type=pya.string()) if n else pya.nulls(0, pya.string()),
+        "origin": pya.repeat(pya.scalar("bulk", pya.string()), n),
         # corrections are never prorated: those columns are for cancellations
         "unused_days": pya.nulls(n, pya.int64()),
         "period_days": pya.nulls(n, pya.int64()),

@@ -169,11 +169,14 @@ def run_requests(
             raise BadInput.from_problems(what, problems)
         tell("pieces computed", db.scalar("SELECT count(*) FROM piece"))
         before = db.frame(
-            "SELECT DISTINCT i.invoice_id, i.status AS status_before, i.unpaid_amount AS unpaid_before"
-            " FROM invoices i JOIN piece p ON p.debit_invoice_id = i.invoice_id"
+            "SELECT i.invoice_id, i.status AS status_before, i.unpaid_amount AS unpaid_before"
+            " FROM invoices i WHERE i.invoice_id IN (SELECT debit_invoice_id FROM piece)"
         )
         for stmt in sql.statements("credit_write"):
             db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id}))
+        for item_id, owner in db.rows("SELECT item_id, invoice_id FROM credit_clash"):
+            raise BadInput(f"{what}: the new credit item id {item_id} is already used by an item of "
+                           f"{owner}; renumber that item (export, rename, import) and run again")
         tell("credits written", db.scalar("SELECT count(*) FROM credit_line"))
         recomputed = db.recompute()
         tell("invoices recomputed", recomputed)
@@ -198,10 +201,10 @@ def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
         " ORDER BY h.first_req"
     )
     items = db.frame(
-        "SELECT l.credit_invoice_id, l.credit_invoice_id || '-' || lpad(l.line_no::VARCHAR, 3, '0') AS item_id,"
-        " l.line_no, l.debit_invoice_id, l.item_id AS credited_item_id, l.description, l.quantity,"
-        " l.net_amount, l.tax_amount, l.amount, l.currency"
-        " FROM credit_line l ORDER BY l.credit_invoice_id, l.line_no"
+        "SELECT l.credit_invoice_id, line_id(l.credit_invoice_id, l.line_no) AS item_id,"
+        " l.line_no, p.debit_invoice_id, p.item_id AS credited_item_id, p.description, p.quantity,"
+        " p.net_amount, p.tax_amount, p.amount, p.currency"
+        " FROM credit_line l JOIN piece p ON p.rowid = l.piece_row ORDER BY l.credit_invoice_id, l.line_no"
     )
     links = db.frame(
         "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link"
@@ -219,7 +222,7 @@ def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
     totals = {
         cur: f"{Decimal(str(v)).quantize(Decimal(1).scaleb(-3)):f}"
         for cur, v in db.rows(
-            "SELECT currency, sum(amount) FROM credit_line GROUP BY currency ORDER BY currency")
+            "SELECT currency, sum(amount) FROM piece WHERE quantity > 0 GROUP BY currency ORDER BY currency")
     }
     return CreditResult(credits, items, links, debits, dry_run=dry_run, totals=totals)
 

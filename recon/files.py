@@ -105,12 +105,15 @@ def read_text(path: str | Path, fmt: FileFormat | None = None) -> pd.DataFrame:
         table = _read_xlsx(p)
     else:
         raise BadInput(f"{p}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx")
+    # Trimmed, and empty cells null, in Arrow before pandas sees them (the same
+    # utf8_trim_whitespace that pandas' .str.strip() runs, without a copy per step).
+    cols = []
+    for col in table.columns:
+        text = pc.utf8_trim_whitespace(col.cast(pya.string()))
+        cols.append(pc.if_else(pc.equal(text, ""), pya.scalar(None, pya.string()), text))
+    table = pya.table(cols, names=[str(c).strip() for c in table.column_names])
     df = table.to_pandas(types_mapper=lambda t: TEXT)
-    df.columns = [str(c).strip() for c in df.columns]
     df.index = pd.RangeIndex(2, len(df) + 2)
-    for c in df.columns:
-        s = df[c].str.strip()
-        df[c] = s.mask(s == "")
     return df
 
 
@@ -158,6 +161,9 @@ def _check_header(p: Path, names: list[str], delimiter: str | None) -> None:
 
 
 def _read_parquet(p: Path) -> pya.Table:
+    text = _read_parquet_text(p)
+    if text is not None:
+        return text
     try:
         con = duckdb.connect()
         rel = con.sql("SELECT * FROM read_parquet($p)", params={"p": str(p)})
@@ -176,6 +182,27 @@ def _read_parquet(p: Path) -> pya.Table:
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise BadInput(f"{p}: cannot read it as Parquet ({first})") from None
+
+
+def _read_parquet_text(p: Path) -> pya.Table | None:
+    """A Parquet file whose every column is text, read by pyarrow as it is (fast path).
+
+    Any other column type (numbers, dates) is left to DuckDB's casts above, so a cell
+    reads the same either way; None when the fast path does not apply.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(p)
+        names = [str(n).strip() for n in schema.names]
+        if not names or len(set(names)) < len(names) or not all(
+                pya.types.is_string(t) or pya.types.is_large_string(t) for t in schema.types):
+            return None
+        table = pq.read_table(p).cast(pya.schema([(n, pya.string()) for n in schema.names]))
+        table.validate(full=True)  # invalid UTF-8 goes to DuckDB, which names the problem
+        return table
+    except (pya.ArrowException, OSError):
+        return None  # DuckDB reads it again and words the error
 
 
 def _q(name: str) -> str:
@@ -274,7 +301,8 @@ def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
     out = {}
     for f in TABLES[table]:
         if f.name not in df.columns:
-            out[f.name] = pd.Series(pd.array([None] * len(df), dtype=f.dtype), index=df.index)
+            out[f.name] = pd.Series(pd.arrays.ArrowExtensionArray(pya.nulls(len(df), f.dtype.pyarrow_dtype)),
+                                    index=df.index)
             continue
         arr = pya.array(df[f.name].array, type=pya.string(), from_pandas=True)
         if f.kind == "date":
@@ -283,7 +311,9 @@ def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
             arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), f.dtype.pyarrow_dtype)
         elif f.kind == "int":
             arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), pya.int64())
-        out[f.name] = pd.Series(arr, index=df.index, dtype=f.dtype)
+        # wrap the Arrow array as it is (pd.Series(arr, dtype=...) would box it again)
+        out[f.name] = pd.Series(pd.arrays.ArrowExtensionArray(arr.cast(f.dtype.pyarrow_dtype)),
+                                index=df.index)
     return pd.DataFrame(out, index=df.index)
 
 

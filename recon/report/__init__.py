@@ -55,6 +55,13 @@ RULES = {
     "precision": "amount has more decimals than its currency's minor unit",
     "credit_of_void_debit": "credit item credits an item of a void debit invoice",
     "duplicate_cancellation": "the same cancellation of an item credited more than once",
+    # keys and references the schema leaves to the code (schema.sql)
+    "duplicate_item_id": "two items share one item id",
+    "item_orphan": "item of an invoice that does not exist",
+    "payment_orphan": "payment of an invoice that does not exist",
+    "link_orphan": "link from or to an invoice that does not exist",
+    "duplicate_link_id": "two links share one link id",
+    "unknown_currency": "invoice in a currency the ledger does not know",
 }
 
 #: The tables in the order they are written (gl only when a GL file is given).

@@ -90,4 +90,26 @@ SELECT 'duplicate_cancellation', ci.invoice_id, ci.item_id,
 FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
 WHERE c.voided_on IS NULL AND ci.cancelled_on IS NOT NULL
 QUALIFY count(*) OVER (PARTITION BY ci.credited_item_id, ci.cancelled_on) > 1
+UNION ALL
+-- keys and references that the schema leaves to the code (schema.sql, "Keys and references")
+SELECT 'duplicate_item_id', min(invoice_id), item_id, 'item id used ' || count(*)::VARCHAR || ' times'
+FROM invoice_items GROUP BY item_id HAVING count(*) > 1
+UNION ALL
+SELECT 'item_orphan', it.invoice_id, it.item_id, 'item of unknown invoice ' || it.invoice_id
+FROM invoice_items it WHERE it.invoice_id NOT IN (SELECT invoice_id FROM invoices)
+UNION ALL
+SELECT 'payment_orphan', p.invoice_id, NULL, 'payment ' || p.payment_id || ' of unknown invoice ' || p.invoice_id
+FROM payments p WHERE p.invoice_id NOT IN (SELECT invoice_id FROM invoices)
+UNION ALL
+SELECT 'link_orphan', l.credit_invoice_id, NULL,
+       'link ' || l.link_id::VARCHAR || ' between ' || l.credit_invoice_id || ' and ' || l.debit_invoice_id
+       || ', not both known invoices'
+FROM invoice_links l WHERE l.credit_invoice_id NOT IN (SELECT invoice_id FROM invoices)
+   OR l.debit_invoice_id NOT IN (SELECT invoice_id FROM invoices)
+UNION ALL
+SELECT 'duplicate_link_id', min(credit_invoice_id), NULL, 'link id ' || link_id::VARCHAR || ' used ' || count(*)::VARCHAR || ' times'
+FROM invoice_links GROUP BY link_id HAVING count(*) > 1
+UNION ALL
+SELECT 'unknown_currency', i.invoice_id, NULL, 'currency ' || i.currency || ' is not in the currencies table'
+FROM invoices i WHERE i.currency NOT IN (SELECT currency FROM currencies)
 ORDER BY 1, 2, 3

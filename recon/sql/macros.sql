@@ -11,4 +11,8 @@ CREATE OR REPLACE TEMP MACRO micro(q) AS CASE WHEN abs(q) < 1000000
 CREATE OR REPLACE TEMP MACRO from_milli(m) AS (m::HUGEINT::DECIMAL(38,0) * 0.001::DECIMAL(4,3))::DECIMAL(18,3);
 -- round_half_up(n × c / q) to a multiple of step, all non-negative integers.
 CREATE OR REPLACE TEMP MACRO share_milli(n, c, q, step) AS
-    ((n::HUGEINT * c::HUGEINT * 2 + q::HUGEINT * step) // (2 * q::HUGEINT * step)) * step
+    ((n::HUGEINT * c::HUGEINT * 2 + q::HUGEINT * step) // (2 * q::HUGEINT * step)) * step;
+-- A credit item's id: <credit invoice>-<line>, the line zero-padded to 3 digits and
+-- wider past 999 (lpad alone would cut line 1000 to "100", an id already taken).
+CREATE OR REPLACE TEMP MACRO line_id(credit, line) AS
+    credit || '-' || CASE WHEN line < 1000 THEN lpad(line::VARCHAR, 3, '0') ELSE line::VARCHAR END

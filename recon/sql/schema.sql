@@ -1,6 +1,24 @@
 -- The ledger (SPEC §2). Facts are stored; total, unpaid_amount and status are derived
 -- and rewritten only by recompute.sql. Money is DECIMAL(18,3): three decimals hold every
 -- currency's minor unit exactly; each amount is rounded to its own currency's unit.
+--
+-- Keys and references (measured for `recon apply`, benchmarks/RESULTS.md): DuckDB keeps
+-- every PRIMARY KEY, UNIQUE, FOREIGN KEY and CREATE INDEX as an ART index that each
+-- insert updates and each checkpoint rewrites; on a 1M-item bulk run that was over half
+-- of the wall time. So the two big tables have no index at all:
+--   * invoice_items.item_id is unique without a PRIMARY KEY: ids come either from an
+--     import (the text schema refuses a repeated id, import_checks.sql an id already in
+--     the ledger) or from the credit engine (<credit invoice>-<line>, unique per credit
+--     invoice; credit_write.sql refuses an id the ledger already has). integrity.sql
+--     reports a repeated id (rule duplicate_item_id).
+--   * invoice_links.link_id comes from link_seq only (nothing else writes it).
+--   * References (items and payments to invoices, links to both sides, invoices to
+--     currencies) are checked by the code that writes them (credit_checks.sql,
+--     import_checks.sql, links.py) and reported by integrity.sql (rules *_orphan), not
+--     by FOREIGN KEY clauses, which cost an index probe per inserted row.
+-- invoices.invoice_id keeps its PRIMARY KEY: 1 row per invoice (5x fewer than items), and
+-- credit invoice numbers are guarded by it. Ledgers created before this change keep their
+-- indexes (CREATE ... IF NOT EXISTS); they only make writes slower.
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
@@ -18,7 +36,7 @@ CREATE TABLE IF NOT EXISTS invoices (
     status VARCHAR NOT NULL CHECK (status IN ('unpaid', 'paid', 'void')),
     invoice_date DATE NOT NULL,
     due_date DATE,
-    currency VARCHAR NOT NULL REFERENCES currencies (currency),
+    currency VARCHAR NOT NULL,
     total DECIMAL(18,3) NOT NULL DEFAULT 0,
     unpaid_amount DECIMAL(18,3) NOT NULL DEFAULT 0 CHECK (unpaid_amount >= 0),
     reason VARCHAR,
@@ -30,8 +48,8 @@ CREATE TABLE IF NOT EXISTS invoices (
     CHECK (type = 'credit' OR origin IS NULL)
 );
 CREATE TABLE IF NOT EXISTS invoice_items (
-    item_id VARCHAR PRIMARY KEY,
-    invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
+    item_id VARCHAR NOT NULL,
+    invoice_id VARCHAR NOT NULL,
     line_no INTEGER NOT NULL CHECK (line_no > 0),
     description VARCHAR,
     quantity DECIMAL(18,6) NOT NULL CHECK (quantity > 0),
@@ -49,7 +67,7 @@ CREATE TABLE IF NOT EXISTS invoice_items (
 );
 CREATE TABLE IF NOT EXISTS payments (
     payment_id VARCHAR PRIMARY KEY,
-    invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
+    invoice_id VARCHAR NOT NULL,
     amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
     paid_on DATE NOT NULL
 );
@@ -57,9 +75,9 @@ CREATE SEQUENCE IF NOT EXISTS link_seq;
 -- A link is a dated fact: unlinking (or voiding the credit) sets unlinked_on instead of
 -- deleting the row, so that the ledger as of an earlier date can be rebuilt.
 CREATE TABLE IF NOT EXISTS invoice_links (
-    link_id BIGINT PRIMARY KEY DEFAULT nextval('link_seq'),
-    credit_invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
-    debit_invoice_id VARCHAR NOT NULL REFERENCES invoices (invoice_id),
+    link_id BIGINT NOT NULL DEFAULT nextval('link_seq'),
+    credit_invoice_id VARCHAR NOT NULL,
+    debit_invoice_id VARCHAR NOT NULL,
     amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
     linked_on DATE NOT NULL,
     unlinked_on DATE,
@@ -92,9 +110,5 @@ CREATE TABLE IF NOT EXISTS audit_log (
     totals VARCHAR,
     detail VARCHAR
 );
-CREATE INDEX IF NOT EXISTS items_by_invoice ON invoice_items (invoice_id);
-CREATE INDEX IF NOT EXISTS items_by_credited ON invoice_items (credited_item_id);
-CREATE INDEX IF NOT EXISTS links_by_debit ON invoice_links (debit_invoice_id);
-CREATE INDEX IF NOT EXISTS links_by_credit ON invoice_links (credit_invoice_id);
 INSERT INTO numbering VALUES ('CN', 0) ON CONFLICT DO NOTHING;
 INSERT INTO meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING

@@ -1,0 +1,33 @@
+"""The fast paths of reading a file (benchmarks/RESULTS.md) read exactly what the slow ones do."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from recon import files
+
+
+def test_text_parquet_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch):
+    # padded names and cells, empty cells, Unicode spaces (NBSP, EM SPACE), tabs, accents
+    t = pa.table({" debit_invoice_id ": ["  D1 ", "", None, "\u00a0D2\u2003", "D3\t"],
+                  "quantity": ["1", " 2.5", "", "  ", "é"]})
+    path = tmp_path / "c.parquet"
+    pq.write_table(t, path)
+    fast = files.read_text(path)
+    assert list(fast.columns) == ["debit_invoice_id", "quantity"]
+    assert [None if pd.isna(v) else v for v in fast["debit_invoice_id"]] == ["D1", None, None, "D2", "D3"]
+    assert list(fast.index) == [2, 3, 4, 5, 6]
+    monkeypatch.setattr(files, "_read_parquet_text", lambda p: None)  # DuckDB's casts
+    pd.testing.assert_frame_equal(fast, files.read_text(path))
+
+
+def test_parquet_with_numbers_or_repeated_names_takes_the_duckdb_path(tmp_path):
+    typed = tmp_path / "typed.parquet"
+    pq.write_table(pa.table({"a": pa.array([1, 2], pa.int64()), "b": ["x", "y"]}), typed)
+    assert files._read_parquet_text(typed) is None
+    assert files.read_text(typed)["a"].tolist() == ["1", "2"]
+    twice = tmp_path / "twice.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array(["x"]), pa.array(["y"])], names=["a", " a"]), twice)
+    assert files._read_parquet_text(twice) is None
