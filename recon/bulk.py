@@ -67,6 +67,10 @@ class BulkResult:
         return self.credit.items if self.credit else pd.DataFrame()
 
     @property
+    def item_count(self) -> int:
+        return self.credit.item_count if self.credit else 0
+
+    @property
     def debits(self) -> pd.DataFrame:
         return self.credit.debits if self.credit else pd.DataFrame()
 
@@ -90,7 +94,7 @@ class BulkResult:
         verb = "would create" if self.dry_run else "created"
         totals = ", ".join(f"{cur} {amount}" for cur, amount in self.totals().items()) or "nothing"
         return (f"{self.source}: {self.rows} rows {verb} {len(self.credits)} credit invoice(s) with "
-                f"{len(self.items)} item(s); credited {totals}; "
+                f"{self.item_count} item(s); credited {totals}; "
                 f"{len(self.debits_now_paid)} debit invoice(s) {'would be' if self.dry_run else 'now'} paid"
                 f" (batch {self.batch_id})")
 
@@ -181,7 +185,7 @@ def apply(
         raise _refuse(source, raw, name, fmt, found, rejects) from None
     seconds["apply"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t0
-    tell("dry run rolled back" if dry_run else "committed", len(result.items))
+    tell("dry run rolled back" if dry_run else "committed", result.item_count)
     return BulkResult(batch_id, name, len(req), dry_run=dry_run, credit=result, seconds=seconds)
 
 

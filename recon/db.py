@@ -25,8 +25,12 @@ from .money import STORED_DIGITS, currency_digits, known_currencies
 _LOCK = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
 
-def _recompute_sql() -> str:
-    return sql.load("recompute").replace("{derived}", sql.load("derived"))
+def _recompute_sql(everything: bool) -> str:
+    derived = sql.load("derived")
+    if not everything:
+        # every aggregate reads only the touched invoices' rows (derived.sql's /*scope*/)
+        derived = re.sub(r"/\*scope ([\w.]+)\*/", r"AND \1 IN (SELECT invoice_id FROM touched)", derived)
+    return sql.load("recompute").replace("{derived}", derived)
 
 
 class Database:
@@ -141,7 +145,7 @@ class Database:
 
     def recompute(self, everything: bool = False) -> int:
         """Rewrite total, unpaid_amount and status from the facts (derived.sql)."""
-        n = self.execute(_recompute_sql(), {"everything": everything})[0][0]
+        n = self.execute(_recompute_sql(everything), {"everything": everything})[0][0]
         self.execute("DELETE FROM touched")
         return n
 

@@ -112,6 +112,8 @@ amounts AS (
 SELECT a.credit_invoice_id, a.debit_invoice_id, a.amount::DECIMAL(18,3) AS amount, h.link_date AS linked_on
 FROM amounts a JOIN credit_head h USING (credit_invoice_id);
 INSERT INTO invoice_links BY NAME
-SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link WHERE amount > 0;
+SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link WHERE amount > 0
+-- in a fixed order, so identical runs give identical link ids
+ORDER BY credit_invoice_id, debit_invoice_id;
 INSERT INTO touched
 SELECT credit_invoice_id FROM credit_head UNION SELECT debit_invoice_id FROM piece WHERE quantity > 0

@@ -4,6 +4,8 @@
 --   debit unpaid   = total − payments − active links received, never below 0
 --   credit unpaid  = total − active links given (the credit still available)
 --   status         = void if voided, paid when unpaid is 0 and there are items, else unpaid
+-- Each /*scope col*/ is where recompute (db.py) narrows the scans to the touched invoices,
+-- so a small change costs little on a large ledger; elsewhere it stays a comment.
 SELECT
     i.invoice_id,
     coalesce(it.total, 0)::DECIMAL(18,3) AS total,
@@ -20,13 +22,16 @@ SELECT
         ELSE 'unpaid'
     END AS status
 FROM invoices i
-LEFT JOIN (SELECT invoice_id, sum(amount) AS total, count(*) AS n FROM invoice_items GROUP BY invoice_id) it
+LEFT JOIN (SELECT invoice_id, sum(amount) AS total, count(*) AS n FROM invoice_items
+           WHERE true /*scope invoice_id*/ GROUP BY invoice_id) it
     ON it.invoice_id = i.invoice_id
-LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments GROUP BY invoice_id) p
+LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments
+           WHERE true /*scope invoice_id*/ GROUP BY invoice_id) p
     ON p.invoice_id = i.invoice_id
 LEFT JOIN (SELECT debit_invoice_id, sum(amount) AS amount FROM invoice_links
-           WHERE unlinked_on IS NULL GROUP BY debit_invoice_id) lr
+           WHERE unlinked_on IS NULL /*scope debit_invoice_id*/ GROUP BY debit_invoice_id) lr
     ON lr.debit_invoice_id = i.invoice_id
 LEFT JOIN (SELECT credit_invoice_id, sum(amount) AS amount FROM invoice_links
-           WHERE unlinked_on IS NULL GROUP BY credit_invoice_id) lg
+           WHERE unlinked_on IS NULL /*scope credit_invoice_id*/ GROUP BY credit_invoice_id) lg
     ON lg.credit_invoice_id = i.invoice_id
+WHERE true /*scope i.invoice_id*/
