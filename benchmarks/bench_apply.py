@@ -127,7 +127,7 @@ def child(ledger: str, corrections: str) -> None:
     t3 = time.perf_counter()
     print(json.dumps({
         "seconds": t2 - t1, "cpu": c2 - c1, "open": t1 - t0, "close": t3 - t2,
-        "rows": res.rows, "items": len(res.items),
+        "rows": res.rows, "items": res.item_count,
         "credits": len(res.credits), "phases": res.seconds,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))

@@ -10,8 +10,13 @@ CREATE OR REPLACE TEMP MACRO micro(q) AS CASE WHEN abs(q) < 1000000
     THEN (q::DECIMAL(18,6) * 1000000)::BIGINT::HUGEINT ELSE (q::DECIMAL(38,6) * 1000000)::HUGEINT END;
 CREATE OR REPLACE TEMP MACRO from_milli(m) AS (m::HUGEINT::DECIMAL(38,0) * 0.001::DECIMAL(4,3))::DECIMAL(18,3);
 -- round_half_up(n × c / q) to a multiple of step, all non-negative integers.
-CREATE OR REPLACE TEMP MACRO share_milli(n, c, q, step) AS
-    ((n::HUGEINT * c::HUGEINT * 2 + q::HUGEINT * step) // (2 * q::HUGEINT * step)) * step;
+CREATE OR REPLACE TEMP MACRO share_milli(n, c, q, step) AS CASE
+    -- small operands (n < 2^30, c, q, step < 2^31: every step stays below 2^63): the
+    -- same integers in BIGINT, since 128-bit division is slow (0.1-0.3 s on 1M pieces)
+    WHEN n BETWEEN 0 AND 1073741823 AND c BETWEEN 0 AND 2147483647 AND q BETWEEN 1 AND 2147483647
+         AND step BETWEEN 1 AND 2147483647
+    THEN (((n::BIGINT * c::BIGINT * 2 + q::BIGINT * step) // (2 * q::BIGINT * step)) * step)::HUGEINT
+    ELSE ((n::HUGEINT * c::HUGEINT * 2 + q::HUGEINT * step) // (2 * q::HUGEINT * step)) * step END;
 -- A credit item's id: <credit invoice>-<line>, the line zero-padded to 3 digits and
 -- wider past 999 (lpad alone would cut line 1000 to "100", an id already taken).
 CREATE OR REPLACE TEMP MACRO line_id(credit, line) AS
