@@ -72,6 +72,8 @@ shares AS (
         share_milli(milli(t_orig), c_after_pd, micro(q_orig) * pd, step_milli) AS tax_target,
         -- the piece's quantity in millionths: quantity × u / P, half-up, at least one
         CASE WHEN cancelled_quantity = 0 THEN 0::HUGEINT
+             -- not prorated (u = P = 1): the formula gives the quantity itself, no division
+             WHEN u = 1 AND pd = 1 AND cancelled_quantity > 0 THEN micro(cancelled_quantity)
              ELSE greatest((micro(cancelled_quantity) * u * 2 + pd) // (2 * pd), 1) END AS q_piece,
         CASE WHEN nth = 1 THEN milli(net_prior)
              ELSE share_milli(milli(n_orig), micro(c_before), micro(q_orig), step_milli) END AS net_before,
