@@ -28,16 +28,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pya
 import pyarrow.compute as pc
 
 from . import credits
 from .db import Database
 from .errors import BadInput, Problem
-from .files import FileFormat, apply_format, check_text, frame_as_text, read_text, to_typed
+from .files import FileFormat, apply_format, check_rows, frame_as_text, read_text
 from .money import format_money
-from .schemas import failures_to_problems, typed_schema
 
 TABLE = "corrections"
 REJECT_COLUMNS = ["row", "column", "value", "reason", "fix"]
@@ -218,22 +216,13 @@ def _applied_before(db: Database, batch_id: str) -> dt.datetime | None:
 def _requests(raw: pd.DataFrame, fmt: FileFormat, name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """The file's good rows as credit requests, and the problems of the bad ones.
 
-    The same pipeline as :func:`recon.files.load` (text schema, conversion, typed
-    schema, all lazy), except that good rows go on, so that the ledger checks can
+    The good rows go on (:func:`recon.files.check_rows`), so that the ledger checks can
     report the bad rows they find in the same run.
     """
     df, original = apply_format(raw.copy(), TABLE, fmt)
-    problems = check_text(df, TABLE, name, original)
-    if any(p.row is None for p in problems):  # a missing column: nothing to go on
+    typed, problems = check_rows(df, TABLE, name, original)
+    if typed is None:  # a missing column: nothing to go on
         return _empty_requests(), problems
-    if problems:
-        df = df.drop(index=sorted({p.row for p in problems}))
-    typed = to_typed(df, TABLE)
-    try:
-        typed_schema(TABLE).validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        problems += failures_to_problems(err, name, TABLE, original)
-        typed = typed.drop(index=sorted({p.row for p in problems if p.row in typed.index}))
     return request_table(typed), problems
 
 

@@ -63,6 +63,7 @@ from .db import Database
 from .errors import BadInput, Problem
 from .files import FileFormat, load
 from .links import apply_scoped
+from .money import plain_decimal
 
 MESSAGES: dict[str, tuple[str, str | None]] = {
     "unknown_item": ("unknown item", "check the item id (`recon show DEBIT_ID` lists the items)"),
@@ -99,20 +100,12 @@ class CancelResult:
                 f" {len(self.links)} link(s); {len(self.skipped)} row(s) already credited; totals {self.totals}>")
 
 
-def _num(v) -> str:
-    try:
-        d = Decimal(str(v))
-    except Exception:
-        return str(v)
-    return f"{d.normalize():f}"
-
-
 def _problems(rows, source: str) -> list[Problem]:
     out = []
     for src_row, col, value, code, a in rows:
         reason, fix = MESSAGES[code]
-        fa = _num(a) if code == "over_credit" else a
-        shown = _num(value) if col == "quantity" else value
+        fa = plain_decimal(a) if code == "over_credit" else a
+        shown = plain_decimal(value) if col == "quantity" else value
         out.append(Problem(reason=reason.format(a=fa), file=source, row=int(src_row), column=col,
                            value=shown, fix=fix.format(a=fa) if fix else None, code=code))
     return out

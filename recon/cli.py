@@ -333,7 +333,7 @@ MONEY_NAMES = ("net_amount", "tax_amount", "amount", "total", "unpaid_amount")
 
 def _table(df: pd.DataFrame, currency: str | None = None) -> str:
     """A frame as text: money with the currency's decimals, quantities without trailing zeros."""
-    from .money import format_money
+    from .money import format_money, plain_decimal
 
     def cell(v, money: bool):
         if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -341,7 +341,7 @@ def _table(df: pd.DataFrame, currency: str | None = None) -> str:
         if isinstance(v, Decimal):
             if money and currency:
                 return format_money(v, currency)
-            return f"{v.normalize():f}"
+            return plain_decimal(v)
         return str(v)
 
     out = df.copy()

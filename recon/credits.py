@@ -20,7 +20,7 @@ import pyarrow as pya
 from . import sql
 from .db import Database
 from .errors import BadInput, Problem
-from .money import QUANTITY
+from .money import QUANTITY, plain_decimal
 
 REQUEST_TYPES = {
     "req_no": pya.int64(),
@@ -123,21 +123,13 @@ class CreditResult:
                 f"{self.item_count} item(s), {len(self.links)} link(s); totals {self.totals}>")
 
 
-def _num(text) -> str:
-    try:
-        d = Decimal(str(text))
-    except (InvalidOperation, ValueError):
-        return str(text)
-    return f"{d.normalize():f}" if d == d.to_integral_value() else f"{d.normalize():f}"
-
-
 def _problem(row, source: str | None, numbered: bool) -> Problem:
     src_row, col, value, code, a, b = row
     reason, fix = MESSAGES.get(code, (code, None))
-    fa = _num(a) if a is not None and code in ("over_credit", "prorate_too_small") else a
+    fa = plain_decimal(a) if a is not None and code in ("over_credit", "prorate_too_small") else a
     reason = reason.format(value=value, a=fa, b=b)
     fix = fix.format(value=value, a=fa, b=b) if fix else None
-    shown = _num(value) if col == "quantity" and value is not None else value
+    shown = plain_decimal(value) if col == "quantity" and value is not None else value
     return Problem(reason=reason, file=source, row=src_row if numbered else None,
                    column=col, value=shown, fix=fix, code=code)
 

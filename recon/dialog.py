@@ -23,7 +23,7 @@ import pandas as pd
 
 from .errors import BadInput
 from .ledger import Ledger
-from .money import format_money
+from .money import format_money, plain_decimal
 
 
 @dataclass
@@ -107,7 +107,7 @@ class CreditDialog:
                     creditable=left,
                     tick=w.Checkbox(value=False, description=label, disabled=left <= 0,
                                     layout=w.Layout(width="520px"), indent=False),
-                    quantity=w.Text(value=_plain(left), description="Qty", layout=w.Layout(width="180px")),
+                    quantity=w.Text(value=plain_decimal(left), description="Qty", layout=w.Layout(width="180px")),
                     error=w.HTML(),
                 ))
         self.items_box.children = [r.box for r in self.rows]
@@ -133,7 +133,7 @@ class CreditDialog:
                 r.error.value = _red("must be greater than 0")
                 ok = False
             elif q > r.creditable:
-                r.error.value = _red(f"at most {_plain(r.creditable)} can be credited")
+                r.error.value = _red(f"at most {plain_decimal(r.creditable)} can be credited")
                 ok = False
             elif q.as_tuple().exponent < -6:
                 r.error.value = _red("at most 6 decimals")
@@ -198,10 +198,6 @@ class CreditDialog:
             self.message.value = _red(html.escape("; ".join(rest) or exc.message))
 
 
-def _plain(q: Decimal) -> str:
-    return f"{Decimal(q).normalize():f}"
-
-
 def _red(text: str) -> str:
     return f"<span style='color:#b00020'>{text}</span>"
 
@@ -211,7 +207,7 @@ def _table(items: pd.DataFrame, currency: str) -> str:
     rows = "".join(
         "<tr>" + "".join(
             f"<td style='text-align:right'>{format_money(v, currency)}</td>" if c.endswith("amount")
-            else f"<td>{html.escape(_plain(v) if c == 'quantity' else str(v))}</td>" for c, v in zip(cols, r, strict=True)
+            else f"<td>{html.escape(plain_decimal(v) if c == 'quantity' else str(v))}</td>" for c, v in zip(cols, r, strict=True)
         ) + "</tr>"
         for r in items[cols].itertuples(index=False)
     )

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .money import format_money
+from .money import format_money, plain_decimal
 
 MONEY_SUFFIXES = ("amount", "total", "_net", "_tax", "available", "balance", "_before", "_after", "paid")
 
@@ -35,7 +35,7 @@ def as_text(df: pd.DataFrame, currency: str | None = None) -> pd.DataFrame:
         if is_money(col) and currencies.notna().all():
             out[col] = [format_money(v, c) if isinstance(v, Decimal) else "" for v, c in zip(values, currencies, strict=True)]
         else:  # quantities, rates: exact, without trailing zeros
-            out[col] = [f"{v.normalize():f}" if isinstance(v, Decimal) else "" for v in values]
+            out[col] = [plain_decimal(v) if isinstance(v, Decimal) else "" for v in values]
     return out
 
 

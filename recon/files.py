@@ -333,17 +333,34 @@ def load(
         name = str(source)
         df = read_text(source, fmt)
     df, original = apply_format(df, table, fmt)
-    problems = check_text(df, table, name, original)
+    typed, problems = check_rows(df, table, name, original)
     if problems:
-        raise BadInput.from_problems(f"{name}", problems)
+        raise BadInput.from_problems(name, problems)
+    typed.attrs["source"] = name
+    typed.attrs["original_names"] = original
+    return typed
+
+
+def check_rows(df: pd.DataFrame, table: str, name: str,
+               original: dict[str, str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Check mapped text rows (text schema, conversion, typed schema, all lazy).
+
+    Returns the good rows as a typed frame and the problems of the bad ones, so a caller
+    can check the good rows further in the same run; None for the frame when a required
+    column is missing (nothing to go on).
+    """
+    problems = check_text(df, table, name, original)
+    if any(p.row is None for p in problems):
+        return None, problems
+    if problems:
+        df = df.drop(index=sorted({p.row for p in problems}))
     typed = to_typed(df, table)
     try:
         typed_schema(table).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
-        raise BadInput.from_problems(name, failures_to_problems(err, name, table, original)) from None
-    typed.attrs["source"] = name
-    typed.attrs["original_names"] = original
-    return typed
+        problems += failures_to_problems(err, name, table, original)
+        typed = typed.drop(index=sorted({p.row for p in problems if p.row in typed.index}))
+    return typed, problems
 
 
 def check_text(df: pd.DataFrame, table: str, name: str, original: dict[str, str]) -> list[Problem]:

@@ -73,6 +73,15 @@ def to_decimal(text: str) -> Decimal | None:
     return d if d.is_finite() else None
 
 
+def plain_decimal(value) -> str:
+    """A number as exact text without trailing zeros (2.500000 -> 2.5); other text as it is."""
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{d.normalize():f}" if d.is_finite() else str(value)
+
+
 def format_money(value: Decimal, currency: str) -> str:
     """Plain text with exactly the currency's decimals (``1234.50``, ``1500``)."""
     return f"{round_money(value, currency):f}"
