@@ -165,14 +165,16 @@ def run_requests(
     with db.transaction(keep=not dry_run):
         db.con.register("req_in", req)
         try:
-            db.execute(sql.load("credit_stage"))
+            for stmt in sql.statements("credit_stage"):
+                db.execute(stmt)
         finally:
             db.con.unregister("req_in")
         problems = [_problem(r, source, numbered) for r in db.rows(sql.load("credit_checks"), params)]
         if problems:
             raise BadInput.from_problems(what, problems)
         tell("checked against the ledger", len(req))
-        db.execute(sql.load("credit_pieces"))
+        for stmt in sql.statements("credit_pieces"):
+            db.execute(stmt)
         problems = [_problem(r, source, numbered)
                     for r in db.rows(sql.load("credit_piece_checks"), {"allow_paid": allow_paid})]
         if problems:
@@ -187,7 +189,7 @@ def run_requests(
         for item_id, owner in db.rows("SELECT item_id, invoice_id FROM credit_clash"):
             raise BadInput(f"{what}: the new credit item id {item_id} is already used by an item of "
                            f"{owner}; renumber that item (export, rename, import) and run again")
-        tell("credits written", db.scalar("SELECT count(*) FROM credit_line"))
+        tell("credits written", _written_items(db))
         recomputed = db.recompute()
         tell("invoices recomputed", recomputed)
         result = _result(db, before, dry_run)
@@ -210,19 +212,18 @@ def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
         " FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id"
         " ORDER BY h.first_req"
     )
-    item_count = int(db.scalar("SELECT count(*) FROM credit_line"))
+    item_count = _written_items(db)
     items, load_items = None, None
     if dry_run or item_count <= EAGER_ITEMS:
         items = db.frame(
-            "SELECT l.credit_invoice_id, line_id(l.credit_invoice_id, l.line_no) AS item_id,"
-            " l.line_no, p.debit_invoice_id, p.item_id AS credited_item_id, p.description, p.quantity,"
-            " p.net_amount, p.tax_amount, p.amount, p.currency"
-            " FROM credit_line l JOIN piece p ON p.rowid = l.piece_row ORDER BY l.credit_invoice_id, l.line_no"
+            "SELECT invoice_id AS credit_invoice_id, item_id, line_no, debit_invoice_id, credited_item_id,"
+            " description, quantity, net_amount, tax_amount, amount, currency"
+            " FROM credit_item ORDER BY invoice_id, line_no"
         )
     else:
         load_items = _items_loader(db, db.frame(
-            "SELECT credit_invoice_id, min(line_no) AS first_line, max(line_no) AS last_line"
-            " FROM credit_line GROUP BY credit_invoice_id"))
+            "SELECT credit_invoice_id, line_offset + 1 AS first_line, line_offset + lines AS last_line"
+            " FROM credit_span WHERE lines > 0"))
     links = db.frame(
         "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link"
         " WHERE amount > 0 ORDER BY credit_invoice_id, debit_invoice_id"
@@ -243,6 +244,17 @@ def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
     }
     return CreditResult(credits, items, links, debits, dry_run=dry_run, totals=totals,
                         item_count=item_count, _load_items=load_items)
+
+
+def _written_items(db: Database) -> int:
+    """The run's credit items: the credit invoices' line spans (credit_write.sql), checked
+    against the live pieces, so a span that missed a piece can never pass unnoticed."""
+    lines, pieces = db.rows("SELECT (SELECT coalesce(sum(lines), 0) FROM credit_span),"
+                            " (SELECT count(*) FROM piece WHERE quantity > 0)")[0]
+    if lines != pieces:
+        raise RuntimeError(f"internal error: {pieces} credit pieces but {lines} numbered lines; "
+                         "nothing was saved (please report this)")
+    return int(lines)
 
 
 def _items_loader(db: Database, spans: pd.DataFrame) -> Callable[[], pd.DataFrame]:

@@ -2,11 +2,10 @@
 -- One row per problem: the request's row, the column at fault, its value, a code, and
 -- the facts the message needs (credits.py words the message).
 WITH mixed AS (
-    -- groups that mix something (min <> max: more than one distinct value, nulls aside;
-    -- far cheaper than count(DISTINCT …) on a million rows); usually none
-    SELECT credit_key FROM req WHERE debit_known GROUP BY credit_key
-    HAVING min(currency) <> max(currency) OR min(account_id) <> max(account_id)
-        OR min(credit_date) <> max(credit_date)
+    -- groups that mix something (min <> max: more than one distinct value, nulls aside);
+    -- usually none. key_agg (credit_stage.sql) has them per credit key.
+    SELECT credit_key FROM key_agg
+    WHERE currency <> max_currency OR account_id <> max_account OR credit_date <> max_credit_date
 ),
 g AS (
     SELECT credit_key,
@@ -100,11 +99,7 @@ SELECT src_row, 'item_id', coalesce(item_id, debit_invoice_id), 'duplicate_row',
 FROM (
     SELECT *, min(src_row) OVER (PARTITION BY debit_invoice_id, item_id, quantity, credit_key, reason,
                                  credit_date, period_start, period_end) AS first_row
-    FROM req
-    -- compare whole rows only where their hashes collide (cheap on a million rows)
-    WHERE hash(debit_invoice_id, item_id, quantity, credit_key, reason, credit_date, period_start, period_end)
-          IN (SELECT hash(debit_invoice_id, item_id, quantity, credit_key, reason, credit_date, period_start,
-                          period_end) AS h
-              FROM req GROUP BY h HAVING count(*) > 1)
+    -- only rows whose (debit, item) is asked more than once can repeat (credit_stage.sql)
+    FROM req WHERE pair_hash IN (SELECT pair_hash FROM req_twice)
 ) WHERE src_row <> first_row
 ORDER BY 1, 2

@@ -4,7 +4,7 @@ WITH settle_candidates AS (
     -- a debit can only be settled before one of its requests if the run's credits on it
     -- reach its unpaid amount and come from more than one request
     SELECT debit_invoice_id FROM piece GROUP BY debit_invoice_id
-    HAVING sum(amount) >= any_value(debit_unpaid) AND count(DISTINCT req_no) > 1
+    HAVING sum(amount) >= any_value(debit_unpaid) AND min(req_no) <> max(req_no)
 ),
 per_req AS (
     SELECT req_no, any_value(src_row) AS src_row, debit_invoice_id, any_value(debit_unpaid) AS unpaid,

@@ -6,56 +6,66 @@
 -- A prorated request (a cancellation: unused_days u of period_days P) adds
 -- cancelled quantity × u / P to c exactly in the target; its piece carries that quantity
 -- rounded half-up to 6 decimals (see recon/cancellations.py for why).
+CREATE OR REPLACE TEMP VIEW asked AS
+-- a request as the pieces see it; item requests carry their item (credit_stage.sql)
+SELECT req_no, src_row, credit_key, into_credit_id, debit_invoice_id, account_id, currency,
+       step_milli, debit_unpaid, item_id IS NULL AS whole_invoice, quantity AS asked,
+       period_start AS asked_period_start, period_end AS asked_period_end,
+       period_days IS NOT NULL AS prorated, cancelled_on,
+       coalesce(unused_days, 1) AS u, coalesce(period_days, 1) AS pd,
+       item_id, item_line_no AS debit_line_no, item_description AS description, item_quantity AS q_orig,
+       item_unit_price AS unit_price, item_tax_rate AS tax_rate, item_net AS n_orig, item_tax AS t_orig,
+       item_period_start, item_period_end
+FROM req WHERE debit_type = 'debit';
 CREATE OR REPLACE TEMP TABLE piece AS
-WITH expanded AS (
-    SELECT r.req_no, r.src_row, r.credit_key, r.into_credit_id, r.debit_invoice_id,
-           r.account_id, r.currency, r.step_milli, r.debit_unpaid,
-           r.item_id IS NULL AS whole_invoice, r.quantity AS asked,
-           r.period_start AS asked_period_start, r.period_end AS asked_period_end,
-           r.period_days IS NOT NULL AS prorated, r.cancelled_on,
-           coalesce(r.unused_days, 1) AS u, coalesce(r.period_days, 1) AS pd,
-           d.item_id, d.line_no AS debit_line_no, d.description, d.quantity AS q_orig,
-           d.unit_price, d.tax_rate, d.net_amount AS n_orig, d.tax_amount AS t_orig,
-           d.period_start AS item_period_start, d.period_end AS item_period_end
-    FROM req r
-    JOIN invoice_items d
-      ON d.invoice_id = r.debit_invoice_id AND (r.item_id IS NULL OR d.item_id = r.item_id)
-    WHERE r.debit_type = 'debit'
-),
-prior AS (
-    -- what non-void credits already took from each item
+WITH prior AS (
+    -- what non-void credits already took from each item asked for
     SELECT ci.credited_item_id AS item_id, sum(ci.quantity) AS q, sum(ci.net_amount) AS net,
            sum(ci.tax_amount) AS tax
     FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
     WHERE c.voided_on IS NULL AND ci.credited_item_id IS NOT NULL
-      AND ci.credited_item_id IN (SELECT item_id FROM expanded)
+      AND (ci.credited_item_id IN (SELECT item_id FROM req)
+           OR ci.credited_item_id IN (SELECT d.item_id FROM invoice_items d
+                                      WHERE d.invoice_id IN (SELECT debit_invoice_id FROM req WHERE item_id IS NULL)))
     GROUP BY ci.credited_item_id
 ),
-repeated AS (
-    -- items asked for more than once in this run; only they need the walk in order
-    SELECT item_id FROM expanded GROUP BY item_id HAVING count(*) > 1
-),
 walk AS (
-    SELECT e.*,
-           coalesce(p.q, 0) AS q_prior, coalesce(p.net, 0) AS net_prior, coalesce(p.tax, 0) AS tax_prior,
-           0::DECIMAL(38,6) AS asked_before, false AS all_before, 1::BIGINT AS nth
-    FROM expanded e LEFT JOIN prior p USING (item_id)
-    WHERE e.item_id NOT IN (SELECT item_id FROM repeated)
+    -- an item request that is its item's only one in the run: nothing before it
+    SELECT a.*, 0::DECIMAL(38,6) AS asked_before, false AS all_before, 1::BIGINT AS nth
+    FROM asked a
+    WHERE NOT a.whole_invoice AND a.debit_invoice_id NOT IN (SELECT debit_invoice_id FROM walk_invoice)
     UNION ALL BY NAME
+    -- a whole-invoice request, its invoice's only one: each of its items once
+    SELECT a.* REPLACE (d.item_id AS item_id, d.line_no AS debit_line_no, d.description AS description,
+                        d.quantity AS q_orig, d.unit_price AS unit_price, d.tax_rate AS tax_rate,
+                        d.net_amount AS n_orig, d.tax_amount AS t_orig,
+                        d.period_start AS item_period_start, d.period_end AS item_period_end),
+           0::DECIMAL(38,6) AS asked_before, false AS all_before, 1::BIGINT AS nth
+    FROM asked a JOIN invoice_items d ON d.invoice_id = a.debit_invoice_id
+    WHERE a.whole_invoice AND a.debit_invoice_id NOT IN (SELECT debit_invoice_id FROM walk_invoice)
+    UNION ALL BY NAME
+    -- the rest: each item's requests walked in run order
     SELECT e.*,
-           coalesce(p.q, 0) AS q_prior, coalesce(p.net, 0) AS net_prior, coalesce(p.tax, 0) AS tax_prior,
            coalesce(sum(e.asked) OVER earlier, 0)::DECIMAL(38,6) AS asked_before,
            coalesce(bool_or(e.asked IS NULL) OVER earlier, false) AS all_before,
            row_number() OVER (PARTITION BY e.item_id ORDER BY e.req_no) AS nth
-    FROM expanded e LEFT JOIN prior p USING (item_id)
-    WHERE e.item_id IN (SELECT item_id FROM repeated)
+    FROM (
+        SELECT a.* REPLACE (d.item_id AS item_id, d.line_no AS debit_line_no, d.description AS description,
+                            d.quantity AS q_orig, d.unit_price AS unit_price, d.tax_rate AS tax_rate,
+                            d.net_amount AS n_orig, d.tax_amount AS t_orig,
+                            d.period_start AS item_period_start, d.period_end AS item_period_end)
+        FROM asked a JOIN invoice_items d
+          ON d.invoice_id = a.debit_invoice_id AND (a.item_id IS NULL OR d.item_id = a.item_id)
+        WHERE a.debit_invoice_id IN (SELECT debit_invoice_id FROM walk_invoice)
+    ) e
     WINDOW earlier AS (PARTITION BY e.item_id ORDER BY e.req_no
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 counted AS (
     -- an earlier "all that is left" request on the item leaves nothing
-    SELECT *, CASE WHEN all_before THEN q_orig ELSE q_prior + asked_before END AS c_before
-    FROM walk
+    SELECT w.*, coalesce(p.q, 0) AS q_prior, coalesce(p.net, 0) AS net_prior, coalesce(p.tax, 0) AS tax_prior,
+           CASE WHEN all_before THEN q_orig ELSE coalesce(p.q, 0) + asked_before END AS c_before
+    FROM walk w LEFT JOIN prior p USING (item_id)
 ),
 sized AS (
     SELECT *, coalesce(asked, greatest(q_orig - c_before, 0)) AS cancelled_quantity FROM counted

@@ -1,5 +1,6 @@
 -- Credit requests (temp table req_in, one row per asked credit) with what the ledger
--- knows of their debit invoice, item and target credit invoice.
+-- knows of their debit invoice, item and target credit invoice. An item request carries
+-- its item's figures, so the pieces need not join the items again.
 CREATE OR REPLACE TEMP TABLE req AS
 SELECT
     r.*,
@@ -12,6 +13,13 @@ SELECT
     d.unpaid_amount AS debit_unpaid,
     it.item_id IS NOT NULL AS item_known,
     it.invoice_id AS item_invoice_id,
+    it.line_no AS item_line_no,
+    it.description AS item_description,
+    it.quantity AS item_quantity,
+    it.unit_price AS item_unit_price,
+    it.tax_rate AS item_tax_rate,
+    it.net_amount AS item_net,
+    it.tax_amount AS item_tax,
     it.period_start AS item_period_start,
     it.period_end AS item_period_end,
     c.invoice_id IS NOT NULL AS into_known,
@@ -20,9 +28,46 @@ SELECT
     c.currency AS into_currency,
     c.voided_on AS into_voided_on,
     c.invoice_date AS into_date,
-    cur.step_milli
+    cur.step_milli,
+    -- requests for the same (debit, item) share this; see req_twice
+    hash(r.debit_invoice_id, r.item_id) AS pair_hash
 FROM req_in r
 LEFT JOIN invoices d ON d.invoice_id = r.debit_invoice_id
 LEFT JOIN invoice_items it ON it.item_id = r.item_id
-LEFT JOIN invoices c ON c.invoice_id = r.into_credit_id
-LEFT JOIN currencies cur ON cur.currency = d.currency
+-- only the (usually few) credit invoices named by `into`: an empty side costs nothing
+LEFT JOIN (SELECT * FROM invoices WHERE invoice_id IN (SELECT into_credit_id FROM req_in)) c
+    ON c.invoice_id = r.into_credit_id
+LEFT JOIN currencies cur ON cur.currency = d.currency;
+-- (debit, item) pairs asked more than once (an item twice, or a debit invoice's whole-
+-- invoice request twice), by hash: a rare collision only adds a candidate. The duplicate-
+-- row check and the pieces' ordered walk look at these rows only.
+CREATE OR REPLACE TEMP TABLE req_twice AS
+SELECT pair_hash FROM req GROUP BY pair_hash HAVING count(*) > 1;
+-- Debit invoices whose pieces must walk their requests in order (SPEC §3, cumulative
+-- rounding): a pair asked twice, or a whole-invoice request beside any other request.
+-- Every other request is its item's only one in the run.
+CREATE OR REPLACE TEMP TABLE walk_invoice AS
+SELECT debit_invoice_id FROM req WHERE pair_hash IN (SELECT pair_hash FROM req_twice)
+UNION
+SELECT debit_invoice_id FROM req
+WHERE debit_invoice_id IN (SELECT debit_invoice_id FROM req WHERE item_id IS NULL)
+GROUP BY debit_invoice_id HAVING count(*) > 1;
+-- One row per credit key (the credit invoice it becomes): what the group checks and the
+-- credit headers need, in one pass over the requests. `dense`: every request names an
+-- item and the key's requests are consecutive, so its lines are simply req_no order
+-- (credit_write.sql numbers them without a window).
+CREATE OR REPLACE TEMP TABLE key_agg AS
+SELECT credit_key,
+       min(req_no) AS first_req,
+       count(*) = max(req_no) - min(req_no) + 1 AND bool_and(item_id IS NOT NULL) AS dense,
+       count(*) AS requests,
+       min(currency) AS currency, max(currency) AS max_currency,
+       min(account_id) AS account_id, max(account_id) AS max_account,
+       min(credit_date) FILTER (WHERE debit_known) AS credit_date,
+       max(credit_date) FILTER (WHERE debit_known) AS max_credit_date,
+       arg_min(reason, req_no) FILTER (WHERE reason IS NOT NULL) AS reason,
+       arg_min(memo, req_no) FILTER (WHERE memo IS NOT NULL) AS memo,
+       arg_min(origin, req_no) AS origin,
+       min(into_credit_id) AS into_credit_id,
+       min(into_date) AS into_date
+FROM req GROUP BY credit_key
