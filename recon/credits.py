@@ -180,19 +180,20 @@ def run_requests(
         if problems:
             raise BadInput.from_problems(what, problems)
         tell("pieces computed", db.scalar("SELECT count(*) FROM piece"))
-        before = db.frame(
-            "SELECT i.invoice_id, i.status AS status_before, i.unpaid_amount AS unpaid_before"
-            " FROM invoices i WHERE i.invoice_id IN (SELECT debit_invoice_id FROM piece)"
-        )
         for stmt in sql.statements("credit_write"):
             db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id}))
+        for (number,) in db.rows("SELECT invoice_id FROM credit_number_clash"):
+            raise BadInput(f"{what}: the next credit invoice number {number} is already used in the "
+                           "ledger: the numbering table was set back outside recon; nothing was "
+                           "applied. Set numbering.last_no for CN to the highest CN number, then run again")
         for item_id, owner in db.rows("SELECT item_id, invoice_id FROM credit_clash"):
             raise BadInput(f"{what}: the new credit item id {item_id} is already used by an item of "
                            f"{owner}; renumber that item (export, rename, import) and run again")
-        tell("credits written", _written_items(db))
+        item_count = _written_items(db)
+        tell("credits written", item_count)
         recomputed = db.recompute()
         tell("invoices recomputed", recomputed)
-        result = _result(db, before, dry_run)
+        result = _result(db, item_count, dry_run)
         if not dry_run:
             db.audit(command, batch_id=batch_id, invoices=int(db.scalar(
                 "SELECT count(*) FROM credit_head WHERE is_new")), items=result.item_count,
@@ -205,14 +206,13 @@ def _params_for(stmt: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if f"${k}" in stmt}
 
 
-def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
+def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
     credits = db.frame(
         "SELECT i.invoice_id, i.account_id, i.currency, i.invoice_date, i.origin, i.reason,"
         " i.total, i.unpaid_amount AS available, i.status, h.is_new"
         " FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id"
         " ORDER BY h.first_req"
     )
-    item_count = _written_items(db)
     items, load_items = None, None
     if dry_run or item_count <= EAGER_ITEMS:
         items = db.frame(
@@ -228,15 +228,11 @@ def _result(db: Database, before: pd.DataFrame, dry_run: bool) -> CreditResult:
         "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link"
         " WHERE amount > 0 ORDER BY credit_invoice_id, debit_invoice_id"
     )
-    db.con.register("debits_before", before)
-    try:
-        debits = db.frame(
-            "SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
-            " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency"
-            " FROM debits_before b JOIN invoices i USING (invoice_id) ORDER BY 1"
-        )
-    finally:
-        db.con.unregister("debits_before")
+    debits = db.frame(
+        "SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
+        " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency"
+        " FROM debit_before b JOIN invoices i USING (invoice_id) ORDER BY 1"
+    )
     totals = {
         cur: f"{Decimal(str(v)).quantize(Decimal(1).scaleb(-3)):f}"
         for cur, v in db.rows(

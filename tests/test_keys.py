@@ -1,9 +1,9 @@
 """Keys and references without indexes (schema.sql, "Keys and references").
 
-invoice_items and invoice_links carry no PRIMARY KEY, FOREIGN KEY or secondary index
-(they cost most of a 1M-row bulk run, benchmarks/RESULTS.md). Uniqueness of item ids is
-guarded where ids are made, and integrity.sql reports any repeated id or dangling
-reference.
+invoices, invoice_items and invoice_links carry no PRIMARY KEY, FOREIGN KEY or secondary
+index (they cost most of a 1M-row bulk run, benchmarks/RESULTS.md). Uniqueness of invoice
+and item ids is guarded where ids are made, and integrity.sql reports any repeated id or
+dangling reference.
 """
 
 from __future__ import annotations
@@ -35,8 +35,27 @@ def test_no_index_on_the_big_tables(make_ledger):
     keyed = {t for t, kind in lg.db.rows(
         "SELECT table_name, constraint_type FROM duckdb_constraints()"
         " WHERE constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE')")}
-    assert "invoice_items" not in keyed and "invoice_links" not in keyed
-    assert "invoices" in keyed  # invoice numbers keep their key
+    assert not keyed & {"invoices", "invoice_items", "invoice_links"}
+
+
+def test_new_credit_number_already_taken_is_refused(make_ledger):
+    # The numbering table set back behind the ledger's own credit invoices (outside recon):
+    # the next number, CN-2026-000001, is taken; nothing is written.
+    lg = make_ledger(INVOICES, """
+        item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount
+        I1,D1,1,Licence,10,5,0.24,50.00,12.00,62.00
+    """)
+    first = lg.credit("D1", {"I1": "2"}, date=DAY)
+    assert first.credit_invoice_id == "CN-2026-000001"
+    lg.db.execute("UPDATE numbering SET last_no = 0 WHERE prefix = 'CN'")
+    before = state(lg)
+    with pytest.raises(BadInput, match="next credit invoice number CN-2026-000001 is already used"):
+        lg.credit("D1", {"I1": "3"}, date=DAY)
+    after = state(lg)
+    for t in before:
+        pd.testing.assert_frame_equal(before[t], after[t])
+    assert lg.db.scalar("SELECT count(*) FROM invoices WHERE invoice_id = 'CN-2026-000001'") == 1
+    assert_invariants(lg)
 
 
 def test_new_credit_item_id_already_taken_is_refused(make_ledger):

@@ -350,6 +350,8 @@ BREAKS = {
         " VALUES ('CI1B', 'C1', 2, 0.25, 100, 0.24, 25.00, 6.00, 31.00, 'I1', DATE '2026-10-09')",
         "UPDATE invoice_items SET cancelled_on = DATE '2026-10-09' WHERE item_id = 'CI1'"], ("C1", "CI1")),
     # what PRIMARY / FOREIGN KEYs refused before they were dropped for speed (schema.sql)
+    "duplicate_invoice_id": (["INSERT INTO invoices (invoice_id, account_id, type, status, invoice_date, currency)"
+                              " VALUES ('D2', 'ACC-1', 'debit', 'unpaid', DATE '2026-10-05', 'EUR')"], ("D2", None)),
     "duplicate_item_id": (["INSERT INTO invoice_items (item_id, invoice_id, line_no, quantity, unit_price, tax_rate,"
                            " net_amount, tax_amount, amount) VALUES ('I1', 'D1', 9, 1, 0, 0, 0, 0, 0)"], ("D1", "I1")),
     "item_orphan": (["INSERT INTO invoice_items (item_id, invoice_id, line_no, quantity, unit_price, tax_rate,"

@@ -56,6 +56,7 @@ RULES = {
     "credit_of_void_debit": "credit item credits an item of a void debit invoice",
     "duplicate_cancellation": "the same cancellation of an item credited more than once",
     # keys and references the schema leaves to the code (schema.sql)
+    "duplicate_invoice_id": "two invoices share one invoice id",
     "duplicate_item_id": "two items share one item id",
     "item_orphan": "item of an invoice that does not exist",
     "payment_orphan": "payment of an invoice that does not exist",

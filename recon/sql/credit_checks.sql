@@ -57,19 +57,20 @@ SELECT r.src_row, 'credit_date', r.credit_date::VARCHAR, 'group_dates', NULL, r.
 FROM req r JOIN g USING (credit_key) WHERE g.mixed_dates AND r.req_no <> g.first_req AND r.credit_date IS NOT NULL
 UNION ALL
 SELECT src_row, 'into', into_credit_id, 'into_unknown', NULL, NULL
-FROM req WHERE into_credit_id IS NOT NULL AND NOT into_known
+FROM req JOIN req_into USING (req_no) WHERE NOT into_known
 UNION ALL
 SELECT src_row, 'into', into_credit_id, 'into_not_credit', NULL, NULL
-FROM req WHERE into_known AND into_type <> 'credit'
+FROM req JOIN req_into USING (req_no) WHERE into_known AND into_type <> 'credit'
 UNION ALL
 SELECT src_row, 'into', into_credit_id, 'into_void', NULL, NULL
-FROM req WHERE into_type = 'credit' AND into_voided_on IS NOT NULL
+FROM req JOIN req_into USING (req_no) WHERE into_type = 'credit' AND into_voided_on IS NOT NULL
 UNION ALL
 SELECT src_row, 'into', into_credit_id, 'into_mismatch', into_account || ' ' || into_currency, account_id || ' ' || currency
-FROM req WHERE into_type = 'credit' AND debit_known AND (into_account <> account_id OR into_currency <> currency)
+FROM req JOIN req_into USING (req_no)
+WHERE into_type = 'credit' AND debit_known AND (into_account <> account_id OR into_currency <> currency)
 UNION ALL
 SELECT src_row, 'into', into_credit_id, 'date_before_debit', into_date::VARCHAR, debit_invoice_id
-FROM req WHERE into_type = 'credit' AND debit_known AND into_date < debit_date
+FROM req JOIN req_into USING (req_no) WHERE into_type = 'credit' AND debit_known AND into_date < debit_date
 UNION ALL
 SELECT src_row, 'period_start', period_start::VARCHAR, 'period_reversed', period_end::VARCHAR, NULL
 FROM req WHERE period_start IS NOT NULL AND period_end IS NOT NULL AND period_start > period_end

@@ -8,8 +8,7 @@
 -- rounded half-up to 6 decimals (see recon/cancellations.py for why).
 CREATE OR REPLACE TEMP VIEW asked AS
 -- a request as the pieces see it; item requests carry their item (credit_stage.sql)
-SELECT req_no, src_row, credit_key, into_credit_id, debit_invoice_id, account_id, currency,
-       step_milli, debit_unpaid, item_id IS NULL AS whole_invoice, quantity AS asked,
+SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debit_unpaid, item_id IS NULL AS whole_invoice, quantity AS asked,
        period_start AS asked_period_start, period_end AS asked_period_end,
        period_days IS NOT NULL AS prorated, cancelled_on,
        coalesce(unused_days, 1) AS u, coalesce(period_days, 1) AS pd,
@@ -101,9 +100,9 @@ fitted AS (
              THEN micro(q_orig) - micro(c_before) - 1 ELSE q_piece END AS q_fit
     FROM shares
 )
-SELECT req_no, src_row, credit_key, into_credit_id, debit_invoice_id, account_id, currency,
+SELECT req_no, src_row, credit_key, debit_invoice_id, currency,
        debit_unpaid, whole_invoice, asked, item_id, debit_line_no, description, q_orig,
-       unit_price, tax_rate, n_orig, t_orig, c_before,
+       unit_price, tax_rate, c_before,
        (q_fit::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) AS quantity,
        cancelled_quantity, prorated, cancelled_on,
        coalesce(asked_period_start, item_period_start) AS period_start,

@@ -22,22 +22,25 @@ SELECT
     it.tax_amount AS item_tax,
     it.period_start AS item_period_start,
     it.period_end AS item_period_end,
-    c.invoice_id IS NOT NULL AS into_known,
-    c.type AS into_type,
-    c.account_id AS into_account,
-    c.currency AS into_currency,
-    c.voided_on AS into_voided_on,
-    c.invoice_date AS into_date,
     cur.step_milli,
     -- requests for the same (debit, item) share this; see req_twice
     hash(r.debit_invoice_id, r.item_id) AS pair_hash
 FROM req_in r
 LEFT JOIN invoices d ON d.invoice_id = r.debit_invoice_id
 LEFT JOIN invoice_items it ON it.item_id = r.item_id
--- only the (usually few) credit invoices named by `into`: an empty side costs nothing
-LEFT JOIN (SELECT * FROM invoices WHERE invoice_id IN (SELECT into_credit_id FROM req_in)) c
-    ON c.invoice_id = r.into_credit_id
 LEFT JOIN currencies cur ON cur.currency = d.currency;
+-- The credit invoice each `into` request adds to (few rows, none in a bulk run, so kept
+-- out of the wide table above).
+CREATE OR REPLACE TEMP TABLE req_into AS
+SELECT r.req_no,
+       c.invoice_id IS NOT NULL AS into_known,
+       c.type AS into_type,
+       c.account_id AS into_account,
+       c.currency AS into_currency,
+       c.voided_on AS into_voided_on,
+       c.invoice_date AS into_date
+FROM req_in r LEFT JOIN invoices c ON c.invoice_id = r.into_credit_id
+WHERE r.into_credit_id IS NOT NULL;
 -- (debit, item) pairs asked more than once (an item twice, or a debit invoice's whole-
 -- invoice request twice), by hash: a rare collision only adds a candidate. The duplicate-
 -- row check and the pieces' ordered walk look at these rows only.
@@ -68,6 +71,5 @@ SELECT credit_key,
        arg_min(reason, req_no) FILTER (WHERE reason IS NOT NULL) AS reason,
        arg_min(memo, req_no) FILTER (WHERE memo IS NOT NULL) AS memo,
        arg_min(origin, req_no) AS origin,
-       min(into_credit_id) AS into_credit_id,
-       min(into_date) AS into_date
+       min(into_credit_id) AS into_credit_id
 FROM req GROUP BY credit_key

@@ -6,7 +6,10 @@ WITH numbered AS (
     FROM key_agg
 ),
 named AS (
-    SELECT *, coalesce(credit_date, $today) AS invoice_date FROM numbered
+    SELECT n.*, coalesce(n.credit_date, $today) AS invoice_date, c.invoice_date AS into_date
+    FROM numbered n
+    LEFT JOIN (SELECT invoice_id, invoice_date FROM invoices
+               WHERE invoice_id IN (SELECT into_credit_id FROM key_agg)) c ON c.invoice_id = n.into_credit_id
 )
 SELECT h.credit_key, h.first_req, h.dense, h.requests, h.account_id, h.currency, h.invoice_date,
        h.reason, h.memo, h.origin, h.into_credit_id IS NULL AS is_new,
@@ -26,6 +29,17 @@ LEFT JOIN (
 ) x ON x.invoice_id = h.into_credit_id;
 UPDATE numbering SET last_no = last_no + (SELECT count(*) FROM credit_head WHERE is_new)
 WHERE prefix = 'CN';
+-- Invoice ids are unique without a key (schema.sql): a new number the ledger already has
+-- is refused by credits.py before anything is kept. New numbers lie between the first
+-- and the last, so only the existing ids in that range are compared.
+CREATE OR REPLACE TEMP TABLE credit_number_clash AS
+WITH span AS (
+    SELECT min(credit_invoice_id) AS lo, max(credit_invoice_id) AS hi FROM credit_head WHERE is_new
+)
+SELECT i.invoice_id FROM invoices i, span
+JOIN credit_head h ON h.credit_invoice_id = i.invoice_id AND h.is_new
+WHERE i.invoice_id BETWEEN span.lo AND span.hi
+LIMIT 1;
 INSERT INTO invoices BY NAME
 SELECT credit_invoice_id AS invoice_id, account_id, 'credit' AS type, 'unpaid' AS status,
        invoice_date, currency, reason, memo, origin, $batch_id AS batch_id,
@@ -117,6 +131,10 @@ INSERT INTO invoice_links BY NAME
 SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link WHERE amount > 0
 -- in a fixed order, so identical runs give identical link ids
 ORDER BY credit_invoice_id, debit_invoice_id;
+-- the debit invoices credited, as they stand before the recompute (for the run's result)
+CREATE OR REPLACE TEMP TABLE debit_before AS
+SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before FROM invoices
+WHERE invoice_id IN (SELECT debit_invoice_id FROM credit_link);
 -- every credit invoice written and every debit invoice it credits
 INSERT INTO touched
 SELECT credit_invoice_id FROM credit_head UNION ALL SELECT debit_invoice_id FROM credit_link

@@ -92,6 +92,9 @@ WHERE c.voided_on IS NULL AND ci.cancelled_on IS NOT NULL
 QUALIFY count(*) OVER (PARTITION BY ci.credited_item_id, ci.cancelled_on) > 1
 UNION ALL
 -- keys and references that the schema leaves to the code (schema.sql, "Keys and references")
+SELECT 'duplicate_invoice_id', invoice_id, NULL, 'invoice id used ' || count(*)::VARCHAR || ' times'
+FROM invoices GROUP BY invoice_id HAVING count(*) > 1
+UNION ALL
 SELECT 'duplicate_item_id', min(invoice_id), item_id, 'item id used ' || count(*)::VARCHAR || ' times'
 FROM invoice_items GROUP BY item_id HAVING count(*) > 1
 UNION ALL

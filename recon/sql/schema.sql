@@ -5,7 +5,12 @@
 -- Keys and references (measured for `recon apply`, benchmarks/RESULTS.md): DuckDB keeps
 -- every PRIMARY KEY, UNIQUE, FOREIGN KEY and CREATE INDEX as an ART index that each
 -- insert updates and each checkpoint rewrites; on a 1M-item bulk run that was over half
--- of the wall time. So the two big tables have no index at all:
+-- of the wall time. So the three big tables have no index at all:
+--   * invoices.invoice_id is unique without a PRIMARY KEY (0.06 s of a 1M-item run, for
+--     200,000 new credit invoices): ids come either from an import (the text schema
+--     refuses a repeated id, import_checks.sql an id already in the ledger) or from the
+--     credit numbering (credit_write.sql refuses a number the ledger already has).
+--     integrity.sql reports a repeated id (rule duplicate_invoice_id).
 --   * invoice_items.item_id is unique without a PRIMARY KEY: ids come either from an
 --     import (the text schema refuses a repeated id, import_checks.sql an id already in
 --     the ledger) or from the credit engine (<credit invoice>-<line>, unique per credit
@@ -16,9 +21,8 @@
 --     currencies) are checked by the code that writes them (credit_checks.sql,
 --     import_checks.sql, links.py) and reported by integrity.sql (rules *_orphan), not
 --     by FOREIGN KEY clauses, which cost an index probe per inserted row.
--- invoices.invoice_id keeps its PRIMARY KEY: 1 row per invoice (5x fewer than items), and
--- credit invoice numbers are guarded by it. Ledgers created before this change keep their
--- indexes (CREATE ... IF NOT EXISTS); they only make writes slower.
+-- Ledgers created before these changes keep their keys (CREATE ... IF NOT EXISTS); they
+-- only make writes slower.
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
@@ -30,7 +34,7 @@ CREATE TABLE IF NOT EXISTS currencies (
     step_milli INTEGER NOT NULL CHECK (step_milli IN (1, 10, 100, 1000))
 );
 CREATE TABLE IF NOT EXISTS invoices (
-    invoice_id VARCHAR PRIMARY KEY,
+    invoice_id VARCHAR NOT NULL,  -- unique, see above
     account_id VARCHAR NOT NULL,
     type VARCHAR NOT NULL CHECK (type IN ('debit', 'credit')),
     status VARCHAR NOT NULL CHECK (status IN ('unpaid', 'paid', 'void')),
