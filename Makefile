@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# the benchmark's own environment: recon's runtime dependencies only, as an analyst
+# installs it (no test tools: pandera imports hypothesis on first use when it is there)
+BENCH := .venv-bench
 
 .PHONY: demo test install install-test lint bench clean
 
@@ -26,8 +29,13 @@ test: install-test
 	$(BIN)/python -m pytest -n 2 --nbmake tests notebooks; s=$$?; \
 	  if [ $$s -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$s
 
-bench: install-test
-	$(BIN)/python benchmarks/bench_apply.py
+$(BENCH)/bin/python:
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+
+bench: $(BENCH)/bin/python
+	$(BENCH)/bin/pip install --quiet -e .
+	$(BENCH)/bin/python benchmarks/bench_apply.py
 
 clean:
-	rm -rf $(VENV) recon-demo .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH) recon-demo .pytest_cache .hypothesis

@@ -66,8 +66,9 @@ SELECT credit_key,
        count(*) AS requests,
        min(currency) AS currency, max(currency) AS max_currency,
        min(account_id) AS account_id, max(account_id) AS max_account,
-       min(credit_date) FILTER (WHERE debit_known) AS credit_date,
-       max(credit_date) FILTER (WHERE debit_known) AS max_credit_date,
+       -- (rows of unknown debits count here too; the checks refuse them anyway, and
+       -- group_dates itself looks at known debits only)
+       min(credit_date) AS credit_date, max(credit_date) AS max_credit_date,
        arg_min(reason, req_no) FILTER (WHERE reason IS NOT NULL) AS reason,
        arg_min(memo, req_no) FILTER (WHERE memo IS NOT NULL) AS memo,
        arg_min(origin, req_no) AS origin,
