@@ -31,3 +31,15 @@ def test_parquet_with_numbers_or_repeated_names_takes_the_duckdb_path(tmp_path):
     twice = tmp_path / "twice.parquet"
     pq.write_table(pa.Table.from_arrays([pa.array(["x"]), pa.array(["y"])], names=["a", " a"]), twice)
     assert files._read_parquet_text(twice) is None
+
+
+def test_text_length_counts_characters_not_bytes():
+    # The length check counts bytes first (cheap) and characters only when some cell is
+    # longer than MAX_TEXT bytes: 2000 three-byte characters pass, 2001 do not.
+    from recon.schemas import MAX_TEXT, TEXT
+
+    df = pd.DataFrame({"debit_invoice_id": ["D1", "D2", "D3"],
+                       "reason": ["€" * MAX_TEXT, "x" * MAX_TEXT, "€" * (MAX_TEXT + 1)]},
+                      index=[2, 3, 4]).astype(TEXT)
+    problems = files.check_text(df, "corrections", "c.csv", {})
+    assert [(p.row, p.column) for p in problems] == [(4, "reason")]

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS invoices (
 );
 CREATE TABLE IF NOT EXISTS invoice_items (
     item_id VARCHAR NOT NULL USING COMPRESSION zstd,
-    invoice_id VARCHAR NOT NULL USING COMPRESSION zstd,
+    invoice_id VARCHAR NOT NULL,
     line_no INTEGER NOT NULL CHECK (line_no > 0),
     description VARCHAR,
     quantity DECIMAL(18,6) NOT NULL CHECK (quantity > 0),
