@@ -1,7 +1,10 @@
--- Credit requests (temp table req_in, one row per asked credit) with what the ledger
--- knows of their debit invoice, item and target credit invoice. An item request carries
--- its item's figures, so the pieces need not join the items again.
-CREATE OR REPLACE TEMP TABLE req AS
+-- Credit requests (req_in_data, one row per asked credit; req_in is the same with every
+-- column) with what the ledger knows of their debit invoice and item. An item request
+-- carries its item's figures, so the pieces need not join the items again.
+-- req_in_data leaves out the optional columns a run has empty (a bulk file rarely
+-- prorates or adds to a credit): the view `req` names them as NULL instead of this wide
+-- table holding a million empty cells each (credits.py, _stage).
+CREATE OR REPLACE TEMP TABLE req_data AS
 SELECT
     r.*,
     d.invoice_id IS NOT NULL AS debit_known,
@@ -25,10 +28,11 @@ SELECT
     cur.step_milli,
     -- requests for the same (debit, item) share this; see req_twice
     hash(r.debit_invoice_id, r.item_id) AS pair_hash
-FROM req_in r
+FROM req_in_data r
 LEFT JOIN invoices d ON d.invoice_id = r.debit_invoice_id
 LEFT JOIN invoice_items it ON it.item_id = r.item_id
 LEFT JOIN currencies cur ON cur.currency = d.currency;
+CREATE OR REPLACE TEMP VIEW req AS SELECT * {empty_columns} FROM req_data;
 -- The credit invoice each `into` request adds to (few rows, none in a bulk run, so kept
 -- out of the wide table above).
 CREATE OR REPLACE TEMP TABLE req_into AS

@@ -2,14 +2,16 @@
 -- links, and mark every invoice touched for the recompute.
 CREATE OR REPLACE TEMP TABLE credit_head AS
 WITH numbered AS (
-    SELECT *, row_number() OVER (PARTITION BY into_credit_id IS NULL ORDER BY first_req) AS n
-    FROM key_agg
+    -- new credit invoices are numbered in the order of their first request (only the
+    -- two columns go through the sort)
+    SELECT credit_key, row_number() OVER (ORDER BY first_req) AS n
+    FROM key_agg WHERE into_credit_id IS NULL
 ),
 named AS (
-    SELECT n.*, coalesce(n.credit_date, $today) AS invoice_date, c.invoice_date AS into_date
-    FROM numbered n
+    SELECT k.*, n.n, coalesce(k.credit_date, $today) AS invoice_date, c.invoice_date AS into_date
+    FROM key_agg k LEFT JOIN numbered n USING (credit_key)
     LEFT JOIN (SELECT invoice_id, invoice_date FROM invoices
-               WHERE invoice_id IN (SELECT into_credit_id FROM key_agg)) c ON c.invoice_id = n.into_credit_id
+               WHERE invoice_id IN (SELECT into_credit_id FROM key_agg)) c ON c.invoice_id = k.into_credit_id
 )
 SELECT h.credit_key, h.first_req, h.dense, h.requests, h.account_id, h.currency, h.invoice_date,
        h.reason, h.memo, h.origin, h.into_credit_id IS NULL AS is_new,
