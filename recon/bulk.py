@@ -232,9 +232,9 @@ def request_table(typed: pd.DataFrame) -> pd.DataFrame:
     debit = pya.array(typed["debit_invoice_id"].array, type=pya.string(), from_pandas=True)
     group = pya.array(typed["group"].array, type=pya.string(), from_pandas=True)
     # one credit invoice per group, else one per debit invoice
-    key = pc.if_else(pc.is_null(group),
-                     pc.binary_join_element_wise("debit", debit, "\x1f"),
-                     pc.binary_join_element_wise("group", group, "\x1f"))
+    by_debit = pc.binary_join_element_wise("debit", debit, "\x1f")
+    key = by_debit if group.null_count == n else pc.if_else(
+        pc.is_null(group), by_debit, pc.binary_join_element_wise("group", group, "\x1f"))
 
     def col(name: str, typ):
         return pya.array(typed[name].array, type=typ, from_pandas=True)
