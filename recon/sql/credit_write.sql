@@ -38,8 +38,9 @@ CREATE OR REPLACE TEMP TABLE credit_number_clash AS
 WITH span AS (
     SELECT min(credit_invoice_id) AS lo, max(credit_invoice_id) AS hi FROM credit_head WHERE is_new
 )
-SELECT i.invoice_id FROM invoices i, span
-JOIN credit_head h ON h.credit_invoice_id = i.invoice_id AND h.is_new
+SELECT i.invoice_id
+FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id AND h.is_new
+CROSS JOIN span
 WHERE i.invoice_id BETWEEN span.lo AND span.hi
 LIMIT 1;
 INSERT INTO invoices BY NAME
