@@ -29,6 +29,17 @@ def state(lg) -> dict[str, pd.DataFrame]:
             for t in ("invoices", "invoice_items", "invoice_links", "numbering")}
 
 
+def assert_refused_unchanged(lg, match: str, action) -> None:
+    """``action()`` raises BadInput matching ``match`` and the ledger stays as it was."""
+    before = state(lg)
+    with pytest.raises(BadInput, match=match):
+        action()
+    after = state(lg)
+    for t in before:
+        pd.testing.assert_frame_equal(before[t], after[t])
+    assert_invariants(lg)
+
+
 def test_no_index_on_the_big_tables(make_ledger):
     lg = make_ledger()
     assert lg.db.rows("SELECT count(*) FROM duckdb_indexes()") == [(0,)]
@@ -48,14 +59,9 @@ def test_new_credit_number_already_taken_is_refused(make_ledger):
     first = lg.credit("D1", {"I1": "2"}, date=DAY)
     assert first.credit_invoice_id == "CN-2026-000001"
     lg.db.execute("UPDATE numbering SET last_no = 0 WHERE prefix = 'CN'")
-    before = state(lg)
-    with pytest.raises(BadInput, match="next credit invoice number CN-2026-000001 is already used"):
-        lg.credit("D1", {"I1": "3"}, date=DAY)
-    after = state(lg)
-    for t in before:
-        pd.testing.assert_frame_equal(before[t], after[t])
+    assert_refused_unchanged(lg, "next credit invoice number CN-2026-000001 is already used",
+                             lambda: lg.credit("D1", {"I1": "3"}, date=DAY))
     assert lg.db.scalar("SELECT count(*) FROM invoices WHERE invoice_id = 'CN-2026-000001'") == 1
-    assert_invariants(lg)
 
 
 def test_new_credit_item_id_already_taken_is_refused(make_ledger):
@@ -66,13 +72,8 @@ def test_new_credit_item_id_already_taken_is_refused(make_ledger):
         I1,D1,1,Licence,10,5,0.24,50.00,12.00,62.00
         CN-2026-000001-001,D1,2,Support,1,20,0.24,20.00,4.80,24.80
     """)
-    before = state(lg)
-    with pytest.raises(BadInput, match="CN-2026-000001-001 is already used by an item of D1"):
-        lg.credit("D1", {"I1": "2"}, date=DAY)
-    after = state(lg)
-    for t in before:
-        pd.testing.assert_frame_equal(before[t], after[t])
-    assert_invariants(lg)
+    assert_refused_unchanged(lg, "CN-2026-000001-001 is already used by an item of D1",
+                             lambda: lg.credit("D1", {"I1": "2"}, date=DAY))
 
 
 def test_a_thousand_lines_keep_distinct_ids(make_ledger):
