@@ -117,6 +117,29 @@ def test_worked_example(ledger, tmp_path):
     assert_invariants(ledger)
 
 
+def test_lines_follow_the_file_within_each_credit_invoice(ledger, tmp_path):
+    # G1's rows are not consecutive (a G2 row between them), so its lines are numbered by
+    # the window; G2 and INV-3's own credit are "dense" (consecutive item rows) and take
+    # row order directly (credit_write.sql). Either way: file order within each credit.
+    f = write(tmp_path / "c.csv",
+              "INV-1,I2,1,r1,2026-10-31,G1",   # 1 of 1: 50.00 + 12.00
+              "INV-2,I3,1,r2,2026-10-31,G2",   # 1 of 2: 10.00 + 2.40
+              "INV-1,I1,1,r3,2026-10-31,G1",   # 1 of 3: 33.33 + 8.00
+              "INV-3,I4,2,r4,,")               # 2 of 10: 2.00, its own credit
+    res = ledger.apply(f, today=TODAY)
+    assert list(res.credits["invoice_id"]) == ["CN-2026-000001", "CN-2026-000002", "CN-2026-000003"]
+    assert items_of(ledger, "CN-2026-000001") == [
+        (1, "I2", D("1.000000"), D("50.000"), D("12.000"), D("62.000")),
+        (2, "I1", D("1.000000"), D("33.330"), D("8.000"), D("41.330")),
+    ]
+    assert items_of(ledger, "CN-2026-000002") == [(1, "I3", D("1.000000"), D("10.000"), D("2.400"), D("12.400"))]
+    assert items_of(ledger, "CN-2026-000003") == [(1, "I4", D("2.000000"), D("2.000"), D("0.000"), D("2.000"))]
+    assert list(res.items["item_id"]) == ["CN-2026-000001-001", "CN-2026-000001-002",
+                                          "CN-2026-000002-001", "CN-2026-000003-001"]
+    assert res.item_count == 4
+    assert_invariants(ledger)
+
+
 def test_credit_beyond_unpaid_stays_available(ledger, tmp_path):
     # INV-4 owes 700 JPY of 7700; crediting 2 of 7 units (2200 JPY) links 700, 1500 stays available
     res = ledger.apply(write(tmp_path / "c.csv", "INV-4,I5,2,Overbilled,,"), today=TODAY)
