@@ -318,11 +318,15 @@ def _no_leading_zeros(arr: pya.Array) -> pya.Array:
 
 def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Convert checked text columns to exact Arrow types (decimal, date, int)."""
+    fields = TABLES[table]
+    # the text columns are taken out of pandas here; only Arrow kernels run in threads
+    text = {f.name: pya.array(df[f.name].array, type=pya.string(), from_pandas=True)
+            for f in fields if f.name in df.columns}
 
     def convert(f):
-        if f.name not in df.columns:
+        if f.name not in text:
             return pya.nulls(len(df), f.dtype.pyarrow_dtype)
-        arr = pya.array(df[f.name].array, type=pya.string(), from_pandas=True)
+        arr = text[f.name]
         if f.kind == "date":
             arr = pc.cast(pc.strptime(arr, format="%Y-%m-%d", unit="s"), pya.date32())
         elif f.kind in ("money", "quantity", "rate"):
@@ -331,7 +335,6 @@ def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
             arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), pya.int64())
         return arr.cast(f.dtype.pyarrow_dtype)
 
-    fields = TABLES[table]
     arrays = _by_column(convert, fields, len(df))
     # wrap the Arrow arrays as they are (pd.Series(arr, dtype=...) would box them again)
     return pd.DataFrame({f.name: pd.Series(pd.arrays.ArrowExtensionArray(a), index=df.index)
