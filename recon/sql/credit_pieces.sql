@@ -18,14 +18,18 @@ SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debi
 FROM req WHERE debit_type = 'debit';
 CREATE OR REPLACE TEMP TABLE piece AS
 WITH prior AS (
-    -- what non-void credits already took from each item asked for
+    -- what non-void credits already took from each item asked for (void credits are few:
+    -- an anti-join on them, not a join of every credit item with its invoice)
     SELECT ci.credited_item_id AS item_id, sum(ci.quantity) AS q, sum(ci.net_amount) AS net,
            sum(ci.tax_amount) AS tax
-    FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
-    WHERE c.voided_on IS NULL AND ci.credited_item_id IS NOT NULL
-      AND (ci.credited_item_id IN (SELECT item_id FROM req)
-           OR ci.credited_item_id IN (SELECT d.item_id FROM invoice_items d
-                                      WHERE d.invoice_id IN (SELECT debit_invoice_id FROM req WHERE item_id IS NULL)))
+    FROM invoice_items ci
+    WHERE ci.credited_item_id IS NOT NULL
+      AND ci.invoice_id NOT IN (SELECT invoice_id FROM invoices WHERE voided_on IS NOT NULL)
+      AND ci.credited_item_id IN (
+          SELECT item_id FROM req WHERE item_id IS NOT NULL
+          UNION ALL
+          SELECT d.item_id FROM invoice_items d
+          WHERE d.invoice_id IN (SELECT debit_invoice_id FROM req WHERE item_id IS NULL))
     GROUP BY ci.credited_item_id
 ),
 walk AS (
