@@ -8,7 +8,8 @@
 -- rounded half-up to 6 decimals (see recon/cancellations.py for why).
 CREATE OR REPLACE TEMP VIEW asked AS
 -- a request as the pieces see it; item requests carry their item (credit_stage.sql)
-SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debit_unpaid, item_id IS NULL AS whole_invoice, quantity AS asked,
+SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debit_unpaid,
+       item_id IS NULL AS whole_invoice, quantity AS asked,
        period_start AS asked_period_start, period_end AS asked_period_end,
        period_days IS NOT NULL AS prorated, cancelled_on,
        coalesce(unused_days, 1) AS u, coalesce(period_days, 1) AS pd,
