@@ -137,18 +137,25 @@ def child(ledger: str, corrections: str) -> None:
     }))
 
 
-def timed_run(ledger: Path, corrections: Path) -> dict:
+def _on_fresh_copy(ledger: Path, args: list[str]) -> tuple[float, str]:
+    """Run ``python args…`` (``{copy}`` = a fresh copy of the ledger) in a new process:
+    its wall time and standard output; a failure stops the benchmark."""
     copy = WORK / "run.duckdb"
     Path(f"{copy}.wal").unlink(missing_ok=True)
     shutil.copy(ledger, copy)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t = time.perf_counter()
-    p = subprocess.run([sys.executable, __file__, "--child", str(copy), str(corrections)],
+    p = subprocess.run([sys.executable, *(str(copy) if a == "{copy}" else a for a in args)],
                        capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - t
     if p.returncode != 0:
-        raise SystemExit(f"apply failed:\n{p.stderr}")
-    out = json.loads(p.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{' '.join(args)} failed:\n{p.stderr}")
+    return wall, p.stdout
+
+
+def timed_run(ledger: Path, corrections: Path) -> dict:
+    wall, stdout = _on_fresh_copy(ledger, [__file__, "--child", "{copy}", str(corrections)])
+    out = json.loads(stdout.strip().splitlines()[-1])
     out["process_wall"] = wall
     return out
 
@@ -156,16 +163,7 @@ def timed_run(ledger: Path, corrections: Path) -> dict:
 def cli_run(ledger: Path, corrections: Path) -> float:
     """The whole `recon apply` command, as an analyst runs it: process start, imports,
     opening the ledger, the run, closing the ledger (its checkpoint)."""
-    copy = WORK / "run.duckdb"
-    Path(f"{copy}.wal").unlink(missing_ok=True)
-    shutil.copy(ledger, copy)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "recon", "apply", "--ledger", str(copy), str(corrections)],
-                       capture_output=True, text=True, env=env, check=False)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise SystemExit(f"recon apply failed:\n{p.stderr}")
+    wall, _ = _on_fresh_copy(ledger, ["-m", "recon", "apply", "--ledger", "{copy}", str(corrections)])
     return wall
 
 
