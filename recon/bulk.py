@@ -173,7 +173,7 @@ def apply(
     try:
         with db.transaction(keep=not dry_run):
             result = credits.run_requests(
-                db, req, command="apply", source=name, numbered=True, batch_id=batch_id,
+                db, req, command="apply", origin="bulk", source=name, numbered=True, batch_id=batch_id,
                 today=today, dry_run=dry_run, progress=tell,
                 audit_detail={"source": name, "rows": len(req)},
             )
@@ -259,7 +259,6 @@ def request_table(typed: pd.DataFrame) -> pd.DataFrame:
         "credit_date": col("credit_date", pya.date32()),
         "period_start": col("period_start", pya.date32()),
         "period_end": col("period_end", pya.date32()),
-        "origin": pya.repeat(pya.scalar("bulk", pya.string()), n),
         # corrections are never prorated: those columns are for cancellations
         "unused_days": pya.nulls(n, pya.int64()),
         "period_days": pya.nulls(n, pya.int64()),
@@ -280,7 +279,7 @@ def _ledger_problems(db: Database, req: pd.DataFrame, name: str, today) -> list[
     found: list[Problem] = []
     for _ in range(2):  # stage checks first; then, without their rows, the arithmetic's
         try:
-            credits.run_requests(db, req, command="apply", source=name, numbered=True,
+            credits.run_requests(db, req, command="apply", origin="bulk", source=name, numbered=True,
                                  today=today, dry_run=True)
             return found
         except BadInput as exc:

@@ -35,7 +35,6 @@ REQUEST_TYPES = {
     "credit_date": pya.date32(),
     "period_start": pya.date32(),
     "period_end": pya.date32(),
-    "origin": pya.string(),
     # Proration (cancellations): the piece covers quantity × unused_days / period_days;
     # both empty = 1/1, a plain credit. cancelled_on is written on the credit item.
     "unused_days": pya.int64(),
@@ -145,6 +144,7 @@ def run_requests(
     req: pd.DataFrame,
     *,
     command: str,
+    origin: str,
     source: str | None = None,
     numbered: bool = True,
     allow_paid: bool = False,
@@ -156,6 +156,8 @@ def run_requests(
 ) -> CreditResult:
     """Check every request, then create the credits in one transaction (or preview them).
 
+    ``origin`` (manual, full, bulk, cancellation) is how the run's new credit invoices
+    came about: one value per run, written on their headers.
     ``progress(phase, count)``, if given, is told when each phase is done (bulk runs).
     """
     today = today or dt.date.today()
@@ -176,7 +178,7 @@ def run_requests(
             raise BadInput.from_problems(what, problems)
         tell("pieces computed", db.scalar("SELECT count(*) FROM piece"))
         for stmt in sql.statements("credit_write"):
-            db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id}))
+            db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id, "origin": origin}))
         for (number,) in db.rows("SELECT invoice_id FROM credit_number_clash"):
             raise BadInput(f"{what}: the next credit invoice number {number} is already used in the "
                            "ledger: the numbering table was set back outside recon; nothing was "
@@ -365,12 +367,12 @@ def credit(
         "reason": reason,
         "memo": memo,
         "credit_date": credit_date,
-        "origin": "manual" if pairs else "full",
     }
     rows = [dict(base, req_no=n, src_row=n, item_id=item, quantity=q,
                  period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
             for n, (item, q) in enumerate(pairs or [(None, None)], start=1)]
-    return run_requests(db, request_frame(rows), command=command, numbered=False,
+    return run_requests(db, request_frame(rows), command=command, origin="manual" if pairs else "full",
+                        numbered=False,
                         allow_paid=allow_paid, dry_run=dry_run,
                         audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
 

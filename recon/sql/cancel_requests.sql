@@ -14,7 +14,6 @@ SELECT
     $credit_date::DATE AS credit_date,
     cancelled_on AS period_start,
     period_end,
-    'cancellation' AS origin,
     unused_days::BIGINT AS unused_days,
     period_days::BIGINT AS period_days,
     cancelled_on

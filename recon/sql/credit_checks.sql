@@ -21,19 +21,19 @@ SELECT src_row, 'debit_invoice_id' AS col, debit_invoice_id AS value, 'unknown_i
 FROM req WHERE NOT debit_known
 UNION ALL
 SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'not_a_debit', NULL, NULL
-FROM req WHERE debit_known AND debit_type <> 'debit'
+FROM req WHERE debit_known AND NOT is_debit
 UNION ALL
 SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'debit_void', NULL, NULL
-FROM req WHERE debit_type = 'debit' AND debit_status = 'void'
+FROM req WHERE is_debit AND debit_void
 UNION ALL
 SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'debit_paid', NULL, NULL
-FROM req WHERE debit_type = 'debit' AND debit_status = 'paid' AND NOT $allow_paid
+FROM req WHERE is_debit AND debit_paid AND NOT $allow_paid
 UNION ALL
 SELECT src_row, 'item_id', item_id, 'unknown_item', NULL, NULL
 FROM req WHERE item_id IS NOT NULL AND NOT item_known
 UNION ALL
-SELECT src_row, 'item_id', item_id, 'item_elsewhere', item_invoice_id, debit_invoice_id
-FROM req WHERE item_known AND debit_known AND item_invoice_id <> debit_invoice_id
+SELECT src_row, 'item_id', item_id, 'item_elsewhere', item_elsewhere, debit_invoice_id
+FROM req WHERE item_elsewhere IS NOT NULL AND debit_known
 UNION ALL
 SELECT src_row, 'quantity', quantity::VARCHAR, 'quantity_without_item', NULL, NULL
 FROM req WHERE item_id IS NULL AND quantity IS NOT NULL

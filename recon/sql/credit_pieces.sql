@@ -16,7 +16,7 @@ SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debi
        item_id, item_line_no AS debit_line_no, item_description AS description, item_quantity AS q_orig,
        item_unit_price AS unit_price, item_tax_rate AS tax_rate, item_net AS n_orig, item_tax AS t_orig,
        item_period_start, item_period_end
-FROM req WHERE debit_type = 'debit';
+FROM req WHERE is_debit;
 CREATE OR REPLACE TEMP TABLE piece AS
 WITH prior AS (
     -- what non-void credits already took from each item asked for (void credits are few:

@@ -7,15 +7,19 @@
 CREATE OR REPLACE TEMP TABLE req_data AS
 SELECT
     r.*,
+    -- the debit's type and status as flags: a text column costs a million string
+    -- copies in this wide table, a flag next to nothing
     d.invoice_id IS NOT NULL AS debit_known,
-    d.type AS debit_type,
-    d.status AS debit_status,
+    d.type = 'debit' AS is_debit,
+    d.status = 'void' AS debit_void,
+    d.status = 'paid' AS debit_paid,
     d.account_id,
     d.currency,
     d.invoice_date AS debit_date,
     d.unpaid_amount AS debit_unpaid,
     it.item_id IS NOT NULL AS item_known,
-    it.invoice_id AS item_invoice_id,
+    -- the invoice an item belongs to, kept only when it is not the request's debit
+    CASE WHEN it.invoice_id <> r.debit_invoice_id THEN it.invoice_id END AS item_elsewhere,
     it.line_no AS item_line_no,
     it.description AS item_description,
     it.quantity AS item_quantity,
@@ -59,22 +63,34 @@ UNION
 SELECT debit_invoice_id FROM req
 WHERE debit_invoice_id IN (SELECT debit_invoice_id FROM req WHERE item_id IS NULL)
 GROUP BY debit_invoice_id HAVING count(*) > 1;
+-- What a credit key's requests say about its header beyond the core below: credit date,
+-- memo, the credit invoice it adds to. A bulk file often leaves these columns empty
+-- (the view `req` then names them as NULL, so the WHERE is false and this is empty);
+-- aggregating a million empty cells would cost as much as the rest of key_agg.
+CREATE OR REPLACE TEMP TABLE key_extra AS
+SELECT credit_key,
+       min(credit_date) AS credit_date, max(credit_date) AS max_credit_date,
+       arg_min(memo, req_no) FILTER (WHERE memo IS NOT NULL) AS memo,
+       min(into_credit_id) AS into_credit_id
+FROM req
+WHERE credit_date IS NOT NULL OR memo IS NOT NULL OR into_credit_id IS NOT NULL
+GROUP BY credit_key;
 -- One row per credit key (the credit invoice it becomes): what the group checks and the
 -- credit headers need, in one pass over the requests. `dense`: every request names an
 -- item and the key's requests are consecutive, so its lines are simply req_no order
 -- (credit_write.sql numbers them without a window).
 CREATE OR REPLACE TEMP TABLE key_agg AS
-SELECT credit_key,
-       min(req_no) AS first_req,
-       count(*) = max(req_no) - min(req_no) + 1 AND bool_and(item_id IS NOT NULL) AS dense,
-       count(*) AS requests,
-       min(currency) AS currency, max(currency) AS max_currency,
-       min(account_id) AS account_id, max(account_id) AS max_account,
-       -- (rows of unknown debits count here too; the checks refuse them anyway, and
-       -- group_dates itself looks at known debits only)
-       min(credit_date) AS credit_date, max(credit_date) AS max_credit_date,
-       arg_min(reason, req_no) FILTER (WHERE reason IS NOT NULL) AS reason,
-       arg_min(memo, req_no) FILTER (WHERE memo IS NOT NULL) AS memo,
-       arg_min(origin, req_no) AS origin,
-       min(into_credit_id) AS into_credit_id
-FROM req GROUP BY credit_key
+SELECT k.*, x.* EXCLUDE (credit_key)
+FROM (
+    SELECT credit_key,
+           min(req_no) AS first_req,
+           count(*) = max(req_no) - min(req_no) + 1 AND bool_and(item_id IS NOT NULL) AS dense,
+           count(*) AS requests,
+           -- (rows of unknown debits count here too; the checks refuse them anyway, and
+           -- group_dates itself looks at known debits only)
+           min(currency) AS currency, max(currency) AS max_currency,
+           min(account_id) AS account_id, max(account_id) AS max_account,
+           arg_min(reason, req_no) FILTER (WHERE reason IS NOT NULL) AS reason
+    FROM req GROUP BY credit_key
+) k
+LEFT JOIN key_extra x USING (credit_key)

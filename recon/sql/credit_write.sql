@@ -14,7 +14,7 @@ named AS (
                WHERE invoice_id IN (SELECT into_credit_id FROM key_agg)) c ON c.invoice_id = k.into_credit_id
 )
 SELECT h.credit_key, h.first_req, h.dense, h.requests, h.account_id, h.currency, h.invoice_date,
-       h.reason, h.memo, h.origin, h.into_credit_id IS NULL AS is_new,
+       h.reason, h.memo, h.into_credit_id IS NULL AS is_new,
        -- items added to an existing credit link from the day they are added
        CASE WHEN h.into_credit_id IS NULL THEN h.invoice_date ELSE greatest(h.into_date, h.invoice_date) END AS link_date,
        coalesce(h.into_credit_id,
@@ -45,7 +45,7 @@ WHERE i.invoice_id BETWEEN span.lo AND span.hi
 LIMIT 1;
 INSERT INTO invoices BY NAME
 SELECT credit_invoice_id AS invoice_id, account_id, 'credit' AS type, 'unpaid' AS status,
-       invoice_date, currency, reason, memo, origin, $batch_id AS batch_id,
+       invoice_date, currency, reason, memo, $origin AS origin, $batch_id AS batch_id,
        current_localtimestamp() AS created_at
 FROM credit_head WHERE is_new;
 -- Line numbers, in request order (then the debit's line order) within each credit key.
