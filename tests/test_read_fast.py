@@ -43,3 +43,23 @@ def test_text_length_counts_characters_not_bytes():
                       index=[2, 3, 4]).astype(TEXT)
     problems = files.check_text(df, "corrections", "c.csv", {})
     assert [(p.row, p.column) for p in problems] == [(4, "reason")]
+
+
+def test_zero_quantity_found_by_the_cheap_test_and_the_exact_pattern():
+    # A cell of only signs, zeros and points is looked at by the exact zero pattern; a
+    # malformed one ("0.0.0", "+-0") is "not a number" only, never also "zero".
+    from recon.schemas import TEXT
+
+    cells = ["0", "+0", "-0", "0.000", "00.0", "0.", "0.001", "10", "+2.50", "0.0.0", "+-0", None]
+    df = pd.DataFrame({"debit_invoice_id": ["D"] * len(cells), "item_id": ["I"] * len(cells),
+                       "quantity": cells}, index=range(2, len(cells) + 2)).astype(TEXT)
+    problems = files.check_text(df, "corrections", "c.csv", {})
+    by_row = {}
+    for p in problems:
+        by_row.setdefault(cells[p.row - 2], set()).add(p.code)
+    assert by_row == {"0": {"positive"}, "+0": {"positive"}, "-0": {"positive"},
+                      "0.000": {"positive"}, "00.0": {"positive"}, "0.": {"positive"},
+                      "0.0.0": {"number:quantity"}, "+-0": {"number:quantity"}}
+    # the same answers when no cell is a zero candidate (the cheap path alone)
+    clean = df[df["quantity"].isin(["0.001", "10", "+2.50"])]
+    assert files.check_text(clean, "corrections", "c.csv", {}) == []
