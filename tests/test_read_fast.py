@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from recon import files
 
@@ -63,3 +64,73 @@ def test_zero_quantity_found_by_the_cheap_test_and_the_exact_pattern():
     # the same answers when no cell is a zero candidate (the cheap path alone)
     clean = df[df["quantity"].isin(["0.001", "10", "+2.50"])]
     assert files.check_text(clean, "corrections", "c.csv", {}) == []
+
+
+# -- CSV: a plain file is read by pyarrow, anything else by DuckDB -----------------------------
+
+PLAIN_CSV = {
+    "comma": "debit_invoice_id,item_id,quantity\nD1,I1,2\nD2,I2,0.5\n",
+    "semicolon": "a;b\n1.5;x\n",
+    "tab": "a\tb\n1\t2\n",
+    "pipe": "a|b\n1|2\n",
+    "crlf": "a,b\r\n1,2\r\n3,4\r\n",
+    "bom": "\ufeffa,b\n1,2\n",
+    "no final newline": "a,b\n1,2",
+    "blank lines": "a,b\n1,2\n\n3,4\n\n",
+    "empty cells": "a,b,c\n,2,\n1,,\n,,\n",
+    "header only": "a,b\n",
+    "spaces and unicode": " a , b \n  é , ü\u00a0\n x ,y\u2003\n",
+    "hash inside a line": "a,b\nx#1,2\ny,#3\n",
+}
+NOT_PLAIN_CSV = {
+    "double quotes": 'a,b\n"1,5",x\n',
+    "apostrophe": "a,b\nO'Brien,x\n",
+    "backslash": "a,b\nC:\\x,y\n",
+    "two delimiters in the header": "a,b;c\n1,2;3\n",
+    "another delimiter in a row": "a,b\n1;2,3\n",
+    "a decimal comma in a semicolon file": "a;b\n1,5;x\n",
+    "one column": "a\n1\n",
+    "repeated name": "a,a\n1,2\n",
+    "empty name": "a,,b\n1,2,3\n",
+    "comment-like line": "a,b\n#c,d\n1,2\n",
+    "lone carriage return": "a,b\n1,2\r3,4\n",
+    "nul byte": "a,b\n1,\x002\n",
+    "ragged row": "a,b\n1,2,3\n4,5\n",
+}
+
+
+@pytest.mark.parametrize("name", PLAIN_CSV)
+def test_plain_csv_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch, name):
+    path = tmp_path / "c.csv"
+    path.write_bytes(PLAIN_CSV[name].encode("utf-8"))
+    assert files._read_csv_plain(path, files.FileFormat()) is not None
+    fast = files.read_text(path)
+    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: None)  # DuckDB's reader
+    pd.testing.assert_frame_equal(fast, files.read_text(path))
+
+
+@pytest.mark.parametrize("name", NOT_PLAIN_CSV)
+def test_csv_that_is_not_plain_is_left_to_duckdb(tmp_path, name):
+    path = tmp_path / "c.csv"
+    path.write_bytes(NOT_PLAIN_CSV[name].encode("utf-8"))
+    assert files._read_csv_plain(path, files.FileFormat()) is None
+
+
+def test_plain_csv_with_the_mapping_delimiter(tmp_path, monkeypatch):
+    # the mapping names the delimiter: other candidates are data, as in DuckDB
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"Rechnung;Menge\nD1;1,5\nD|2;2,0\n")
+    fmt = files.FileFormat(delimiter=";")
+    assert files._read_csv_plain(path, fmt) is not None
+    fast = files.read_text(path, fmt)
+    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: None)
+    pd.testing.assert_frame_equal(fast, files.read_text(path, fmt))
+    assert fast["Menge"].tolist() == ["1,5", "2,0"]
+
+
+def test_invalid_utf8_csv_gets_duckdbs_message(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"a,b\n\xff\xfe,2\n")
+    assert files._read_csv_plain(path, files.FileFormat()) is None
+    with pytest.raises(files.BadInput, match="not UTF-8"):
+        files.read_text(path)
