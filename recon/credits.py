@@ -55,9 +55,10 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "quantity_without_item": ("a quantity needs an item", "name the item, or leave the quantity empty to credit the whole invoice"),
     "quantity_not_positive": ("quantity must be greater than 0", "use a positive quantity"),
     "date_before_debit": ("the credit would be dated before debit invoice {b} ({a})", "date the credit on or after {a}"),
-    "group_currency": ("group {b} mixes currencies ({a} and this row's)", "one credit invoice has one currency: split the group"),
-    "group_account": ("group {b} mixes accounts ({a} and this row's)", "one credit invoice has one account: split the group"),
-    "group_dates": ("rows of group {b} have different credit dates", "give every row of a group the same credit_date"),
+    # {b} of the group codes is the credit key, named by the run's key_label
+    "group_currency": ("{b} mixes currencies ({a} and this row's)", "one credit invoice has one currency: split the group"),
+    "group_account": ("{b} mixes accounts ({a} and this row's)", "one credit invoice has one account: split the group"),
+    "group_dates": ("different credit dates in {b}", "give every row of a group the same credit_date"),
     "into_unknown": ("unknown credit invoice", "check the credit invoice number"),
     "into_not_credit": ("is not a credit invoice", "name a credit invoice to add items to"),
     "into_void": ("the credit invoice is void", "create a new credit instead"),
@@ -122,8 +123,17 @@ class CreditResult:
                 f"{self.item_count} item(s), {len(self.links)} link(s); totals {self.totals}>")
 
 
-def _problem(row, source: str | None, numbered: bool) -> Problem:
+GROUP_CODES = {"group_currency", "group_account", "group_dates"}
+
+
+def _group_label(key: str) -> str:
+    return f"group {key}"
+
+
+def _problem(row, source: str | None, numbered: bool, key_label: Callable[[str], str] = _group_label) -> Problem:
     src_row, col, value, code, a, b = row
+    if code in GROUP_CODES:
+        b = key_label(b)
     reason, fix = MESSAGES.get(code, (code, None))
     fa = plain_decimal(a) if a is not None and code in ("over_credit", "prorate_too_small") else a
     reason = reason.format(value=value, a=fa, b=b)
@@ -153,12 +163,14 @@ def run_requests(
     dry_run: bool = False,
     audit_detail: dict | None = None,
     progress=None,
+    key_label: Callable[[str], str] = _group_label,
 ) -> CreditResult:
     """Check every request, then create the credits in one transaction (or preview them).
 
     ``origin`` (manual, full, bulk, cancellation) is how the run's new credit invoices
     came about: one value per run, written on their headers.
     ``progress(phase, count)``, if given, is told when each phase is done (bulk runs).
+    ``key_label`` names a credit key in a message (the caller knows how it built them).
     """
     today = today or dt.date.today()
     tell = progress or (lambda phase, count=None: None)
@@ -166,13 +178,14 @@ def run_requests(
     what = f"{source}" if source else command
     with db.transaction(keep=not dry_run):
         _stage(db, req)
-        problems = [_problem(r, source, numbered) for r in db.rows(sql.load("credit_checks"), params)]
+        problems = [_problem(r, source, numbered, key_label)
+                    for r in db.rows(sql.load("credit_checks"), params)]
         if problems:
             raise BadInput.from_problems(what, problems)
         tell("checked against the ledger", len(req))
         for stmt in sql.statements("credit_pieces"):
             db.execute(stmt)
-        problems = [_problem(r, source, numbered)
+        problems = [_problem(r, source, numbered, key_label)
                     for r in db.rows(sql.load("credit_piece_checks"), {"allow_paid": allow_paid})]
         if problems:
             raise BadInput.from_problems(what, problems)

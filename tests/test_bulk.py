@@ -159,6 +159,28 @@ def test_ungrouped_rows_of_one_debit_share_a_credit(ledger, tmp_path):
     assert_invariants(ledger)
 
 
+def test_a_group_named_like_a_debit_invoice_is_its_own_credit(ledger, tmp_path):
+    # Rows of INV-1 without a group, and a group called "INV-1" holding a row of INV-2:
+    # two credit invoices (a group's key can never be a debit invoice's own key).
+    res = ledger.apply(write(tmp_path / "c.csv", "INV-1,I1,1,a,,", "INV-2,I3,1,b,, INV-1 ",
+                             "INV-1,I2,1,c,,"), today=TODAY)
+    assert list(res.credits["invoice_id"]) == ["CN-2026-000001", "CN-2026-000002"]
+    assert [r[1] for r in items_of(ledger, "CN-2026-000001")] == ["I1", "I2"]
+    assert [r[1] for r in items_of(ledger, "CN-2026-000002")] == ["I3"]
+    assert_invariants(ledger)
+
+
+def test_group_messages_name_the_group_or_the_debit_invoice(ledger, tmp_path):
+    # different credit dates within a group, and within one debit invoice's ungrouped rows
+    f = write(tmp_path / "c.csv", "INV-1,I1,1,a,2026-10-20,G 1", "INV-2,I3,1,b,2026-10-21,G 1",
+              "INV-1,I2,1,c,2026-10-20,", "INV-1,I2,1,d,2026-10-22,")
+    with pytest.raises(BadInput) as e:
+        ledger.apply(f, today=TODAY)
+    dates = sorted((p.row, p.reason) for p in e.value.problems if p.code == "group_dates")
+    assert dates == [(3, "different credit dates in group G 1"),
+                     (5, "different credit dates in the credit for the rows of INV-1 without a group")]
+
+
 def test_dataframe_input(ledger):
     df = pd.DataFrame({"debit_invoice_id": ["INV-1", "INV-1"], "item_id": ["I1", "I1"],
                        "quantity": [D("1.5"), D("1.5")], "reason": ["x", "y"]})
