@@ -173,9 +173,8 @@ def apply(
     try:
         with db.transaction(keep=not dry_run):
             result = credits.run_requests(
-                db, req, command="apply", origin="bulk", source=name, numbered=True, batch_id=batch_id,
-                key_label=_key_label,
-                today=today, dry_run=dry_run, progress=tell,
+                db, req, command="apply", origin="bulk", source=name, numbered=True,
+                batch_id=batch_id, key_label=_key_label, today=today, dry_run=dry_run, progress=tell,
                 audit_detail={"source": name, "rows": len(req)},
             )
             if not dry_run:
@@ -289,9 +288,8 @@ def _ledger_problems(db: Database, req: pd.DataFrame, name: str, today) -> list[
     found: list[Problem] = []
     for _ in range(2):  # stage checks first; then, without their rows, the arithmetic's
         try:
-            credits.run_requests(db, req, command="apply", origin="bulk", source=name, numbered=True,
-                                 key_label=_key_label,
-                                 today=today, dry_run=True)
+            credits.run_requests(db, req, command="apply", origin="bulk", source=name,
+                                 numbered=True, key_label=_key_label, today=today, dry_run=True)
             return found
         except BadInput as exc:
             found += exc.problems

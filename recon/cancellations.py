@@ -139,7 +139,8 @@ def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat |
             req = db.frame(sql.load("cancel_requests"), {"turn": turn, "credit_date": credit_date})
             req = req[list(REQUEST_TYPES)]
             results.append(run_requests(
-                db, req, command="cancel", origin="cancellation", source=name, allow_paid=True, dry_run=dry_run,
+                db, req, command="cancel", origin="cancellation", source=name, allow_paid=True,
+                dry_run=dry_run,
                 audit_detail={"source": name, "turn": turn}))
         ids = [i for r in results for i in r.credit_invoice_ids]
         fallback = apply_scoped(db, "cancel_fallback", {"ids": ids}) if ids else 0

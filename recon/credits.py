@@ -130,7 +130,8 @@ def _group_label(key: str) -> str:
     return f"group {key}"
 
 
-def _problem(row, source: str | None, numbered: bool, key_label: Callable[[str], str] = _group_label) -> Problem:
+def _problem(row, source: str | None, numbered: bool,
+             key_label: Callable[[str], str] = _group_label) -> Problem:
     src_row, col, value, code, a, b = row
     if code in GROUP_CODES:
         b = key_label(b)
@@ -191,7 +192,8 @@ def run_requests(
             raise BadInput.from_problems(what, problems)
         tell("pieces computed", db.scalar("SELECT count(*) FROM piece"))
         for stmt in sql.statements("credit_write"):
-            db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id, "origin": origin}))
+            db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id,
+                                                "origin": origin}))
         for (number,) in db.rows("SELECT invoice_id FROM credit_number_clash"):
             raise BadInput(f"{what}: the next credit invoice number {number} is already used in the "
                            "ledger: the numbering table was set back outside recon; nothing was "
@@ -384,8 +386,8 @@ def credit(
     rows = [dict(base, req_no=n, src_row=n, item_id=item, quantity=q,
                  period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
             for n, (item, q) in enumerate(pairs or [(None, None)], start=1)]
-    return run_requests(db, request_frame(rows), command=command, origin="manual" if pairs else "full",
-                        numbered=False,
+    return run_requests(db, request_frame(rows), command=command,
+                        origin="manual" if pairs else "full", numbered=False,
                         allow_paid=allow_paid, dry_run=dry_run,
                         audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
 

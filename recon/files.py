@@ -228,13 +228,17 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
 
 
 def _plain_bytes(p: Path, others: tuple[bytes, ...]) -> bool:
+    """No byte of _NOT_PLAIN or ``others`` in the file, and a CR only before an LF."""
     import mmap
     import re
 
-    with p.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        if any(m.find(b) >= 0 for b in _NOT_PLAIN + others):
-            return False
-        return m.find(b"\r") < 0 or re.search(rb"\r(?!\n)", m) is None
+    try:
+        with p.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            if any(m.find(b) >= 0 for b in _NOT_PLAIN + others):
+                return False
+            return m.find(b"\r") < 0 or re.search(rb"\r(?!\n)", m) is None
+    except (OSError, ValueError):  # not a mappable file: DuckDB reads it
+        return False
 
 
 def _check_header(p: Path, names: list[str], delimiter: str | None) -> None:
