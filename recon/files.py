@@ -176,11 +176,11 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
     Plain: lines of fields split by one delimiter, and nothing a dialect could read
     another way. The delimiter is the mapping's, or else the only one of DuckDB's
     candidates in the header line, and no other candidate occurs anywhere in the file
-    (so the sniffer, too, can only split on it); no quote, escape or NUL byte; a carriage
-    return only before a line feed; distinct, non-empty column names; no line starting
-    with '#' (DuckDB may take it for a comment). A ragged row, an over-long line or
-    invalid UTF-8 makes pyarrow fail, and DuckDB reads the file and words the error.
-    Blank lines are skipped, as DuckDB skips them.
+    (so the sniffer, too, can only split on it); no quote, escape or NUL byte; LF or CRLF
+    line ends, not a mix; column names distinct and non-empty once trimmed; no
+    line starting with '#' (DuckDB may take it for a comment). A ragged row, an over-long
+    line or invalid UTF-8 makes pyarrow fail, and DuckDB reads the file and words the
+    error. Blank lines are skipped, as DuckDB skips them.
     """
     import pyarrow.csv as pcsv
 
@@ -201,7 +201,9 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
         delimiter = found[0]
         others = tuple(d.encode() for d in _DELIMITERS if d != delimiter)
     names = header.split(delimiter)
-    if len(set(names)) < len(names) or not all(n.strip() for n in names) or header.startswith("#"):
+    # distinct even once trimmed: DuckDB trims names and renames a repeated one
+    trimmed = [n.strip() for n in names]
+    if len(set(trimmed)) < len(names) or not all(trimmed) or header.startswith("#"):
         return None
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the bytes are checked while pyarrow parses (both release the GIL)
@@ -228,7 +230,7 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
 
 
 def _plain_bytes(p: Path, others: tuple[bytes, ...]) -> bool:
-    """No byte of _NOT_PLAIN or ``others`` in the file, and a CR only before an LF."""
+    """No byte of _NOT_PLAIN or ``others`` in the file, and LF or CRLF line ends, not both."""
     import mmap
     import re
 
@@ -236,7 +238,8 @@ def _plain_bytes(p: Path, others: tuple[bytes, ...]) -> bool:
         with p.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
             if any(m.find(b) >= 0 for b in _NOT_PLAIN + others):
                 return False
-            return m.find(b"\r") < 0 or re.search(rb"\r(?!\n)", m) is None
+            # line ends all LF, or all CRLF (DuckDB refuses a mix that pyarrow would read)
+            return m.find(b"\r") < 0 or re.search(rb"\r(?!\n)|(?<!\r)\n", m) is None
     except (OSError, ValueError):  # not a mappable file: DuckDB reads it
         return False
 

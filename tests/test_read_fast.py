@@ -6,6 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from recon import files
 
@@ -91,6 +93,7 @@ NOT_PLAIN_CSV = {
     "a decimal comma in a semicolon file": "a;b\n1,5;x\n",
     "one column": "a\n1\n",
     "repeated name": "a,a\n1,2\n",
+    "repeated name once trimmed": "x, x,y\n1,2,3\n",
     "empty name": "a,,b\n1,2,3\n",
     "comment-like line": "a,b\n#c,d\n1,2\n",
     "lone carriage return": "a,b\n1,2\r3,4\n",
@@ -134,3 +137,42 @@ def test_invalid_utf8_csv_gets_duckdbs_message(tmp_path):
     assert files._read_csv_plain(path, files.FileFormat()) is None
     with pytest.raises(files.BadInput, match="not UTF-8"):
         files.read_text(path)
+
+
+# Random files, plain and not: with the fast path or without it, read_text gives the same
+# frame or refuses the file alike (DuckDB's reading is the reference).
+_FIELD = st.text(alphabet=st.sampled_from(list("ab1 .#-x") + ["\u00a0", "é", "\u2003", "€"]),
+                 max_size=4)
+_HAZARD = st.sampled_from(['"', "'", "\\", ",", ";", "\t", "|", "\r", "\n", "\r\n", "#", ""])
+
+
+def _read_both(path, monkeypatch):
+    out = []
+    for plain in (True, False):
+        with monkeypatch.context() as m:
+            if not plain:
+                m.setattr(files, "_read_csv_plain", lambda p, fmt: None)
+            try:
+                out.append(files.read_text(path))
+            except files.BadInput:
+                out.append(None)
+    return out
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data(), ncol=st.integers(1, 4), sep=st.sampled_from([",", ";", "\t", "|"]),
+       eol=st.sampled_from(["\n", "\r\n"]), final=st.booleans(), bom=st.booleans())
+def test_random_csv_reads_the_same_with_or_without_the_fast_path(
+        tmp_path_factory, monkeypatch, data, ncol, sep, eol, final, bom):
+    names = data.draw(st.lists(st.sampled_from(["a", "b", "c", "e f", " g", "h ", "#i"]),
+                               min_size=ncol, max_size=ncol, unique_by=str.strip))
+    row = st.lists(_FIELD, min_size=ncol, max_size=ncol).map(sep.join)
+    rows = data.draw(st.lists(st.one_of(row, st.just(""), _HAZARD), max_size=8))
+    text = eol.join([sep.join(names), *rows]) + (eol if final else "")
+    path = tmp_path_factory.mktemp("csv") / "c.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    fast, duck = _read_both(path, monkeypatch)
+    assert (fast is None) == (duck is None), repr(text)
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast, duck, obj=repr(text))
