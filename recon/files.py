@@ -249,7 +249,7 @@ def _check_header(p: Path, names: list[str], delimiter: str | None) -> None:
     unless the columns are the file's first line."""
     import csv
 
-    candidates = [delimiter] if delimiter else [",", ";", "\t", "|"]
+    candidates = [delimiter] if delimiter else _DELIMITERS
     with p.open(encoding="utf-8-sig", newline="") as f:
         first = f.readline()
     for d in candidates:
