@@ -82,7 +82,7 @@ def write_sheet(book, name: str, df: pd.DataFrame, currencies: pd.Series | None 
 def write_table(path: Path, table: str, df: pd.DataFrame, currencies: pd.Series | None) -> None:
     import xlsxwriter
 
-    from .transfer import MONEY_COLUMNS
+    from .tables import MONEY_COLUMNS
 
     with xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False}) as book:
         write_sheet(book, table, df, currencies, MONEY_COLUMNS.get(table, ()))

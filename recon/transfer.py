@@ -17,6 +17,7 @@ from .db import Database
 from .errors import BadInput, Problem
 from .files import FileFormat, find_table_file, load
 from .links import apply_after_import
+from .tables import CURRENCY_OF, EXPORT_ORDER, MONEY_COLUMNS
 
 # file name on disk -> staging table
 TABLE_FILES = {
@@ -166,28 +167,6 @@ def _problems(rows) -> list[Problem]:
 
 
 # -- export ----------------------------------------------------------------------------------
-
-EXPORT_ORDER = {
-    "invoices": "invoice_id",
-    "invoice_items": "invoice_id, line_no",
-    "payments": "payment_id",
-    "invoice_links": "link_id",
-    "audit_log": "audit_id",
-}
-MONEY_COLUMNS = {
-    "invoices": ("total", "unpaid_amount"),
-    "invoice_items": ("net_amount", "tax_amount", "amount"),
-    "payments": ("amount",),
-    "invoice_links": ("amount",),
-}
-# where each table finds the currency of its amounts
-CURRENCY_OF = {
-    "invoices": "t.currency",
-    "invoice_items": "(SELECT currency FROM invoices i WHERE i.invoice_id = t.invoice_id)",
-    "payments": "(SELECT currency FROM invoices i WHERE i.invoice_id = t.invoice_id)",
-    "invoice_links": "(SELECT currency FROM invoices i WHERE i.invoice_id = t.credit_invoice_id)",
-}
-
 
 def export_dir(db: Database, out: str | Path, fmt: str = "csv") -> list[Path]:
     """Write one file per table, named after it, that ``import`` reads back.

@@ -1,0 +1,285 @@
+"""Month-end reconciliation report (SPEC §6): what closing a month needs, per currency.
+
+The report is computed from the ledger *as of* dates (``report_asof.sql``): the state
+at the end of the previous month (opening) and at the end of the period (closing) are
+rebuilt from the dated facts, so a report for October reads the same after November's
+activity. Tables (exact Arrow-decimal DataFrames, all built in SQL):
+
+- ``summary``            headline figures per currency
+- ``rollforward``        opening unpaid + movements = closing unpaid, tied to the unpaid
+                         debits at period end (``difference`` must be 0)
+- ``credits_issued``     credit invoices issued in the period, and their sums
+  ``credits_by_reason``, ``credits_by_origin``, ``credits_by_account``
+- ``links``              credit ↔ debit links made or undone in the period
+- ``aging``              unpaid debits at period end by days past due (total = closing)
+- ``aging_detail``       the invoices behind it
+- ``unapplied_credits``  credit still available at period end, with its age
+- ``exceptions``         every rule of SPEC §2–3 the data breaks (today's ledger)
+- ``gl``                 subledger vs general ledger, when a GL file is given
+
+``write(out)`` renders them (``render.py``): an Excel workbook, one CSV per table and a
+self-contained HTML page with charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import sql
+from ..db import Database
+from ..errors import EXIT_DIFFERENCES, EXIT_OK, BadInput, Problem
+from ..integrity import breaches
+
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+#: What each integrity rule (integrity.sql) means, in the words of SPEC §2–3.
+RULES = {
+    "over_credited": "credited quantity or amount of a debit item exceeds the original",
+    "cent_residue": "a fully credited item's credits do not sum to its net and tax",
+    "stored_total": "stored total differs from the sum of the items",
+    "stored_unpaid": "stored unpaid amount differs from total − payments − links",
+    "stored_status": "stored status differs from the facts",
+    "credit_item_mismatch": "credit item credits an item of another account, currency or type",
+    "credit_item_orphan": "credit item credits an item that does not exist",
+    "credit_before_debit": "credit invoice dated before the debit invoice it credits",
+    "link_mismatch": "link between invoices of another account, currency or type",
+    "link_before_invoice": "link dated before one of its invoices",
+    "link_on_void": "active link from or to a void invoice",
+    "links_exceed_credit": "links given exceed the credit invoice's total",
+    "over_applied": "links received exceed what payments left unpaid",
+    "precision": "amount has more decimals than its currency's minor unit",
+    "credit_of_void_debit": "credit item credits an item of a void debit invoice",
+    "duplicate_cancellation": "the same cancellation of an item credited more than once",
+    # keys and references the schema leaves to the code (schema.sql)
+    "duplicate_invoice_id": "two invoices share one invoice id",
+    "duplicate_item_id": "two items share one item id",
+    "item_orphan": "item of an invoice that does not exist",
+    "payment_orphan": "payment of an invoice that does not exist",
+    "link_orphan": "link from or to an invoice that does not exist",
+    "duplicate_link_id": "two links share one link id",
+    "unknown_currency": "invoice in a currency the ledger does not know",
+}
+
+#: The tables in the order they are written (gl only when a GL file is given).
+TABLE_ORDER = (
+    "summary", "rollforward", "credits_issued", "credits_by_reason", "credits_by_origin",
+    "credits_by_account", "links", "aging", "aging_detail", "unapplied_credits",
+    "exceptions", "gl",
+)
+
+
+def parse_period(period: str) -> tuple[dt.date, dt.date]:
+    """'2026-10' -> (first day, last day) of that calendar month."""
+    m = _PERIOD.match(str(period).strip())
+    if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1:
+        raise BadInput(f"--period {period!r}: give a calendar month as YYYY-MM, e.g. 2026-10")
+    start = dt.date(int(m[1]), int(m[2]), 1)
+    nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, nxt - dt.timedelta(days=1)
+
+
+def as_of(db: Database, date: dt.date | str) -> pd.DataFrame:
+    """Every invoice issued by the end of ``date``, as it stood then (report_asof.sql)."""
+    date = dt.date.fromisoformat(date) if isinstance(date, str) else date
+    return db.frame(sql.load("report_asof") + " ORDER BY invoice_id", {"as_of": date})
+
+
+@dataclass
+class Report:
+    """A month-end report: its tables (exact DataFrames) and, once written, its files."""
+
+    period: str
+    start: dt.date
+    closing: dt.date
+    tables: dict[str, pd.DataFrame]
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def opening(self) -> dt.date:
+        return self.start - dt.timedelta(days=1)
+
+    @property
+    def ties(self) -> bool:
+        """Every currency's roll-forward ties to the unpaid debits at period end."""
+        return bool((self.tables["rollforward"]["difference"] == 0).all())
+
+    @property
+    def gl_differs(self) -> bool:
+        gl = self.tables.get("gl")
+        return gl is not None and bool((gl["difference"] != 0).any())
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything ties; 1 (SPEC §4) for any difference or exception."""
+        clean = self.ties and not self.gl_differs and self.tables["exceptions"].empty
+        return EXIT_OK if clean else EXIT_DIFFERENCES
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        from .render import write_all
+
+        try:
+            self.paths = write_all(self, Path(out))
+        except OSError as exc:
+            raise BadInput(f"cannot write the report to {out}: {exc.strerror or exc}; "
+                           "choose a folder you can write to with --out") from None
+        return self.paths
+
+    def charts(self):
+        """The report's charts for a notebook cell (inline SVG, no network)."""
+        from IPython.display import HTML
+
+        from .render import CSS, charts_html
+
+        return HTML(f"<style>{CSS}</style>" + charts_html(self))
+
+    def headline(self) -> list[str]:
+        """One line per currency and one per problem found, for the command's output."""
+        from .render import money_frame
+
+        s = self.tables["summary"]
+        text = money_frame(s)
+        lines = [f"period {self.period} ({self.start} .. {self.closing})"]
+        for (_, t), (_, row) in zip(text.iterrows(), s.iterrows(), strict=True):
+            gl = "" if pd.isna(row["gl_difference"]) else f"; GL difference {t['gl_difference']}"
+            # the movements that happened, so the line adds up to the closing balance
+            moves = [("issued", "debits_issued"), ("credits applied", "credits_applied"),
+                     ("credits unlinked", "credits_unlinked"), ("payments", "payments"),
+                     ("debits voided", "debits_voided"), ("overpayment floor", "overpayment_floor")]
+            shown = ", ".join(f"{label} {t[col]}" for label, col in moves
+                              if col in ("debits_issued", "credits_applied", "payments") or row[col] != 0)
+            lines.append(
+                f"  {t['currency']}: opening {t['opening_unpaid']}, {shown},"
+                f" closing {t['closing_unpaid']} = unpaid at period end {t['unpaid_at_period_end']}"
+                f" (difference {t['difference']}); credits issued {t['credits_issued']}"
+                f" for {t['credits_issued_amount']}; unapplied credits {t['unapplied_credits']}{gl}")
+        if not self.ties:
+            lines.append("the roll-forward does NOT tie: see rollforward, column difference")
+        if self.gl_differs:
+            n = int((self.tables["gl"]["difference"] != 0).sum())
+            lines.append(f"{n} GL balance(s) differ from the subledger: see gl")
+        if not self.tables["exceptions"].empty:
+            counts = self.tables["exceptions"]["rule"].value_counts().sort_index()
+            lines.append(f"{int(counts.sum())} exception(s): "
+                         + ", ".join(f"{r} {n}" for r, n in counts.items()))
+        return lines
+
+
+def build(db: Database, period: str, gl=None) -> Report:
+    """Compute the report for ``period`` (YYYY-MM). ``gl``: a GL balances file or frame."""
+    start, closing = parse_period(period)
+    opening = start - dt.timedelta(days=1)
+    dates = {"start": start, "closing": closing, "opening": opening}
+    asof = sql.load("report_asof")
+    db.execute(f"CREATE OR REPLACE TEMP TABLE asof_open AS {asof}", {"as_of": opening})
+    db.execute(f"CREATE OR REPLACE TEMP TABLE asof_close AS {asof}", {"as_of": closing})
+    tables: dict[str, pd.DataFrame] = {}
+
+    def temp(name: str, query: str, params: dict | None = None) -> None:
+        text = sql.load(query)
+        code = re.sub(r"--[^\n]*", "", text)  # a $name in a comment is no parameter
+        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
+        db.execute(f"CREATE OR REPLACE TEMP TABLE rpt_{name} AS {text}", used)
+
+    temp("rollforward", "report_rollforward", dates)
+    temp("credits", "report_credits", dates)
+    temp("links", "report_links", dates)
+    temp("aging", "report_aging", dates)
+    temp("unapplied", "report_unapplied", dates)
+    temp("aging_summary", "report_aging_summary")
+    temp("credits_by", "report_credits_by")
+    has_gl = gl is not None
+    _stage_gl(db, gl)
+    temp("gl", "report_gl", {"by_account": _gl_by_account(db)})
+    temp("summary", "report_summary", {"has_gl": has_gl})
+
+    def frame(name: str, where: str = "") -> pd.DataFrame:
+        return db.frame(f"SELECT * FROM rpt_{name} {where}")
+
+    tables["summary"] = frame("summary")
+    tables["rollforward"] = frame("rollforward")
+    tables["credits_issued"] = frame("credits")
+    for dim, col in (("reason", "reason"), ("origin", "origin"), ("account_id", "account")):
+        f = db.frame(f"SELECT * EXCLUDE (dimension) RENAME (value AS {_ident(dim)}) FROM rpt_credits_by"
+                     " WHERE dimension = $d", {"d": dim})
+        tables[f"credits_by_{col}"] = f
+    tables["links"] = frame("links")
+    tables["aging"] = frame("aging_summary")
+    tables["aging_detail"] = frame("aging")
+    tables["unapplied_credits"] = frame("unapplied")
+    tables["exceptions"] = exceptions(db)
+    if has_gl:
+        tables["gl"] = frame("gl")
+    return Report(period=f"{start:%Y-%m}", start=start, closing=closing, tables=tables)
+
+
+def exceptions(db: Database) -> pd.DataFrame:
+    """integrity.breaches with what each rule means (the ledger as it is now)."""
+    found = breaches(db)
+    meaning = found["rule"].map(RULES).fillna("")
+    found.insert(1, "meaning", meaning.astype(found["rule"].dtype))
+    return found
+
+
+def _ident(name: str) -> str:
+    # an identifier we choose ourselves (reason, origin, account_id), quoted anyway
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _stage_gl(db: Database, gl) -> None:
+    """The GL balances (file or frame) as temp table gl_in; refused rows name file and row."""
+    db.execute("CREATE OR REPLACE TEMP TABLE gl_in (currency VARCHAR, account_id VARCHAR,"
+               " balance DECIMAL(18,3))")
+    if gl is None:
+        return
+    from ..files import load
+
+    frame = load(gl, "gl_balances", what="GL balances (DataFrame)")
+    name = frame.attrs.get("source", "GL balances")
+    by_account = frame["account_id"].notna()
+    problems = []
+    if by_account.any() and not by_account.all():
+        problems += [
+            Problem(reason="account_id is empty while other rows give one", file=name, row=int(r),
+                    column="account_id", fix="give every row an account_id, or none (per currency only)",
+                    code="gl_mixed_levels")
+            for r in frame.index[~by_account]
+        ]
+    key = frame[["currency", "account_id"]].astype(str)
+    dup = key.duplicated(keep=False)
+    problems += [
+        Problem(reason="the same currency (and account) appears more than once", file=name,
+                row=int(r), column="currency", value=frame.at[r, "currency"],
+                fix="keep one balance per currency (and account)", code="gl_duplicate")
+        for r in frame.index[dup]
+    ]
+    if problems:
+        raise BadInput.from_problems(f"GL balances {name}", problems)
+    db.con.register("gl_frame", frame[["currency", "account_id", "balance"]])
+    try:
+        db.execute("INSERT INTO gl_in BY NAME SELECT upper(currency) AS currency, account_id, balance"
+                   " FROM gl_frame")
+    finally:
+        db.con.unregister("gl_frame")
+
+
+def _gl_by_account(db: Database) -> bool:
+    return bool(db.scalar("SELECT count(*) FROM gl_in WHERE account_id IS NOT NULL"))
+
+
+def report(db: Database, period: str, out: str | Path | None = None, gl=None) -> Report:
+    """Build the report; write its files to ``out`` when given."""
+    rep = build(db, period, gl)
+    if out is not None:
+        rep.write(out)
+    return rep
