@@ -67,7 +67,8 @@ WITH raw AS (
 )
 SELECT 'ITM-' || lpad(k::VARCHAR, 8, '0') AS item_id, 'INV-' || lpad(i::VARCHAR, 7, '0') AS invoice_id,
        line_no, 'Cloud service ' || line_no AS description, quantity, unit_price, tax_rate,
-       net_amount, tax_amount, net_amount + tax_amount AS amount
+       net_amount, tax_amount, net_amount + tax_amount AS amount,
+       DATE '2026-01-01' + (i % 300)::INTEGER AS added_on
 FROM tax;
 """
 
@@ -212,12 +213,15 @@ def naive(ledger: Path, corrections: Path, rows: int) -> tuple[float, Path]:
                         [credit, acc, today, cur, r.reason])
         line = con.execute("SELECT count(*) + 1 FROM invoice_items WHERE invoice_id = ?", [credit]).fetchone()[0]
         con.execute("INSERT INTO invoice_items (item_id, invoice_id, line_no, description, quantity, unit_price,"
-                    " tax_rate, net_amount, tax_amount, amount, credited_item_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [f"{credit}-{line:03d}", credit, line, desc, asked, price, rate, net, tax, net + tax, r.item_id])
+                    " tax_rate, net_amount, tax_amount, amount, credited_item_id, added_on)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [f"{credit}-{line:03d}", credit, line, desc, asked, price, rate, net, tax, net + tax, r.item_id,
+                     today])
         link = min(net + tax, unpaid)
         if link > 0:
-            con.execute("INSERT INTO invoice_links (credit_invoice_id, debit_invoice_id, amount, linked_on)"
-                        " VALUES (?, ?, ?, ?)", [credit, inv, link, today])
+            con.execute("INSERT INTO invoice_links (link_id, credit_invoice_id, debit_invoice_id, amount, linked_on)"
+                        " SELECT coalesce(max(link_id), 0) + 1, ?, ?, ?, ? FROM invoice_links",
+                        [credit, inv, link, today])
         con.execute("UPDATE invoices SET unpaid_amount = unpaid_amount - ?, status = CASE WHEN"
                     " unpaid_amount - ? = 0 THEN 'paid' ELSE status END WHERE invoice_id = ?", [link, link, inv])
         con.execute("UPDATE invoices SET total = total + ?, unpaid_amount = unpaid_amount + ? - ?"

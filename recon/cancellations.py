@@ -143,7 +143,9 @@ def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat |
                 dry_run=dry_run,
                 audit_detail={"source": name, "turn": turn}))
         ids = [i for r in results for i in r.credit_invoice_ids]
-        fallback = apply_scoped(db, "cancel_fallback", {"ids": ids}) if ids else 0
+        # the fallback links are made with the credits, so they carry the credits' day
+        fallback = apply_scoped(db, "cancel_fallback", {"ids": ids}, on=credit_date or dt.date.today(),
+                                what=name) if ids else 0
         if fallback and not dry_run:
             db.audit("cancel", links=fallback, detail={"source": name, "fallback_links": fallback})
         return _result(db, results, ids, dry_run)

@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     _ledger_arg(p)
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="the import's day, on which available credits are applied to new debits (default: today)")
 
     p = sub.add_parser("credit", help="credit items of a debit invoice, or all of it")
     _ledger_arg(p)
@@ -66,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("void", help="void a credit invoice and restore its debits")
     _ledger_arg(p)
     p.add_argument("credit", metavar="CREDIT_ID")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="void date, when its links end (default: today)")
 
     p = sub.add_parser("cancel", help="credit the unused days of cancelled services from a file")
     _ledger_arg(p)
@@ -91,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ledger_arg(p)
     p.add_argument("credit", metavar="CREDIT_ID")
     p.add_argument("items", metavar="ITEM_ID", nargs="+")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the day the items stop counting (default: today)")
 
     p = sub.add_parser("export", help="write the ledger's tables to a folder")
     _ledger_arg(p)
@@ -103,6 +107,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report's files")
     p.add_argument("--gl", metavar="FILE",
                    help="general-ledger receivable balances (currency[, account_id], balance) to reconcile")
+
+    p = sub.add_parser("close", help="close a month once its report ties: nothing can be dated in it after")
+    _ledger_arg(p)
+    p.add_argument("--period", required=True, metavar="YYYY-MM", help="the month to close")
+    p.add_argument("--by", required=True, metavar="NAME", help="who closes it (prepared by)")
+    p.add_argument("--reviewed-by", metavar="NAME", help="who reviewed it (another person)")
+
+    p = sub.add_parser("review", help="record the reviewer of a closed month")
+    _ledger_arg(p)
+    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument("--by", required=True, metavar="NAME", help="the reviewer (not the one who closed it)")
+
+    p = sub.add_parser("reopen", help="reopen the last closed month (audited)")
+    _ledger_arg(p)
+    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument("--by", required=True, metavar="NAME", help="who reopens it")
+    p.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the audit)")
+
+    p = sub.add_parser("periods", help="each month: open or closed, by whom, with how many facts")
+    _ledger_arg(p)
+
+    p = sub.add_parser("upgrade", help="bring a ledger made by an older recon to this version")
+    _ledger_arg(p)
 
     p = sub.add_parser("demo", help="the main job on the bundled sample data")
     p.add_argument("--out", default="recon-demo", metavar="DIR", help="output folder (default: ./recon-demo)")
@@ -121,7 +148,7 @@ def cmd_init(args) -> int:
 
 def cmd_import(args) -> int:
     with Ledger(args.ledger) as lg:
-        counts = lg.import_dir(args.directory, args.mapping)
+        counts = lg.import_dir(args.directory, args.mapping, date=args.date)
     print(f"imported {_counts(counts)}")
     return EXIT_OK
 
@@ -213,7 +240,7 @@ def cmd_show(args) -> int:
 
 def cmd_void(args) -> int:
     with Ledger(args.ledger) as lg:
-        changed = lg.void(args.credit)
+        changed = lg.void(args.credit, date=args.date)
     for _, r in changed.iterrows():
         print(f"{r.invoice_id}: {r.status_before} -> {r.status_after}, unpaid "
               f"{_money(r.unpaid_before, r.currency)} -> {_money(r.unpaid_after, r.currency)}")
@@ -256,7 +283,7 @@ def cmd_unlink(args) -> int:
 
 def cmd_remove_items(args) -> int:
     with Ledger(args.ledger) as lg:
-        left = lg.remove_items(args.credit, args.items)
+        left = lg.remove_items(args.credit, args.items, date=args.date)
         head = lg.invoice(args.credit).iloc[0]
     print(f"{args.credit}: {len(left)} item(s) left, total {_money(head.total, head.currency)}, {head.status}")
     return EXIT_OK
@@ -286,6 +313,51 @@ def cmd_report(args) -> int:
     return rep.exit_code
 
 
+def cmd_close(args) -> int:
+    with Ledger(args.ledger) as lg:
+        done = lg.close(args.period, args.by, reviewed_by=args.reviewed_by)
+    reviewed = f", reviewed by {done['reviewed_by']}" if done["reviewed_by"] else ""
+    print(f"{done['period']} closed by {done['closed_by']} on {done['closed_at']:%Y-%m-%d %H:%M}"
+          f"{reviewed}; report digest {done['digest'][:16]}")
+    return EXIT_OK
+
+
+def cmd_review(args) -> int:
+    with Ledger(args.ledger) as lg:
+        done = lg.review(args.period, args.by)
+    print(f"{done['period']} reviewed by {done['reviewed_by']} on {done['reviewed_at']:%Y-%m-%d %H:%M}")
+    return EXIT_OK
+
+
+def cmd_reopen(args) -> int:
+    with Ledger(args.ledger) as lg:
+        done = lg.reopen(args.period, args.by, args.reason)
+    print(f"{done['period']} reopened by {done['reopened_by']}: {done['reason']}")
+    return EXIT_OK
+
+
+def cmd_periods(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        months = lg.periods()
+    if months.empty:
+        print("no activity in the ledger yet")
+        return EXIT_OK
+    for r in months.itertuples():
+        who = ""
+        if r.state == "closed":
+            who = f"  closed {r.closed_at:%Y-%m-%d} by {r.closed_by}"
+            who += f", reviewed by {r.reviewed_by}" if isinstance(r.reviewed_by, str) else ", not reviewed"
+        print(f"{r.period}  {r.state:<6}  {r.facts:>8,} facts{who}")
+    return EXIT_OK
+
+
+def cmd_upgrade(args) -> int:
+    with Ledger(args.ledger):  # opening for writing upgrades the layout (db.py)
+        pass
+    print(f"ledger {_path(args)} is up to date")
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -305,6 +377,11 @@ COMMANDS = {
     "remove-items": cmd_remove_items,
     "export": cmd_export,
     "report": cmd_report,
+    "close": cmd_close,
+    "review": cmd_review,
+    "reopen": cmd_reopen,
+    "periods": cmd_periods,
+    "upgrade": cmd_upgrade,
     "demo": cmd_demo,
 }
 

@@ -21,6 +21,7 @@ from . import sql
 from .db import Database
 from .errors import BadInput, Problem
 from .money import QUANTITY, plain_decimal
+from .periods import lock_params, refuse_if_locked
 
 REQUEST_TYPES = {
     "req_no": pya.int64(),
@@ -55,6 +56,9 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "quantity_without_item": ("a quantity needs an item", "name the item, or leave the quantity empty to credit the whole invoice"),
     "quantity_not_positive": ("quantity must be greater than 0", "use a positive quantity"),
     "date_before_debit": ("the credit would be dated before debit invoice {b} ({a})", "date the credit on or after {a}"),
+    "into_before_credit": ("items added to {b} would be dated before the credit invoice itself ({a})",
+                           "date them on or after {a}"),
+    "period_closed": ("dated inside closed period {a}", "date it in {b} or later, or reopen the month"),
     # {b} of the group codes is the credit key, named by the run's key_label
     "group_currency": ("{b} mixes currencies ({a} and this row's)", "one credit invoice has one currency: split the group"),
     "group_account": ("{b} mixes accounts ({a} and this row's)", "one credit invoice has one account: split the group"),
@@ -180,7 +184,7 @@ def run_requests(
     with db.transaction(keep=not dry_run):
         _stage(db, req)
         problems = [_problem(r, source, numbered, key_label)
-                    for r in db.rows(sql.load("credit_checks"), params)]
+                    for r in db.rows(sql.load("credit_checks"), dict(params, **lock_params(db)))]
         if problems:
             raise BadInput.from_problems(what, problems)
         tell("checked against the ledger", len(req))
@@ -238,8 +242,7 @@ def _stage(db: Database, req: pd.DataFrame) -> None:
 
 
 def _params_for(stmt: str, params: dict) -> dict:
-    # DuckDB refuses parameters a statement does not use.
-    return {k: v for k, v in params.items() if f"${k}" in stmt}
+    return sql.used(stmt, params)
 
 
 def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
@@ -422,21 +425,38 @@ def parse_date(value, what: str) -> dt.date:
 
 
 def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None) -> pd.DataFrame:
-    """Void a credit invoice: its links end, its debits' unpaid amounts come back."""
+    """Void a credit invoice: its links end, its debits' unpaid amounts come back.
+
+    Dated ``date`` (default today), which may not lie before anything the credit already
+    has (its date, its items, its links) nor in a closed month; a credit with refunds
+    cannot be voided (the money has left)."""
     on = date or dt.date.today()
     with db.transaction():
         row = db.rows(
-            "SELECT type, voided_on, invoice_date FROM invoices WHERE invoice_id = $id",
+            "SELECT type, voided_on, invoice_date,"
+            " (SELECT max(added_on) FROM invoice_items WHERE invoice_id = $id),"
+            " (SELECT max(greatest(linked_on, coalesce(unlinked_on, linked_on))) FROM invoice_links"
+            "  WHERE credit_invoice_id = $id),"
+            " (SELECT count(*) FROM refunds WHERE credit_invoice_id = $id)"
+            " FROM invoices WHERE invoice_id = $id",
             {"id": credit_invoice_id},
         )
         if not row:
             raise BadInput(f"credit invoice {credit_invoice_id!r} not found; check the number")
-        kind, voided_on, inv_date = row[0]
+        kind, voided_on, inv_date, last_item, last_link, refunds = row[0]
         if kind != "credit":
             raise BadInput(f"{credit_invoice_id} is a debit invoice; only credit invoices can be voided")
         if voided_on is not None:
             raise BadInput(f"credit invoice {credit_invoice_id} is already void (since {voided_on})")
-        on = max(on, inv_date)
+        if refunds:
+            raise BadInput(f"credit invoice {credit_invoice_id} has {refunds} refund(s): the money has "
+                           "been paid back, so it cannot be voided; credit the customer's debit instead")
+        latest = max(d for d in (inv_date, last_item, last_link) if d is not None)
+        if on < latest:
+            said = f"--date {on}" if date is not None else f"today ({on})"
+            raise BadInput(f"{said}: before the credit invoice's latest fact ({latest}: its date, an "
+                           f"item added or a link); date the void on or after {latest}")
+        refuse_if_locked(db, on, f"the void date {on}")
         params = {"id": credit_invoice_id, "on": on}
         db.touch("SELECT debit_invoice_id FROM invoice_links WHERE credit_invoice_id = $id"
                  " AND unlinked_on IS NULL", {"id": credit_invoice_id})
@@ -445,7 +465,7 @@ def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None) -
             "SELECT count(*) FROM invoice_links WHERE credit_invoice_id = $id AND unlinked_on IS NULL",
             {"id": credit_invoice_id})
         db.execute(
-            "UPDATE invoice_links SET unlinked_on = greatest(linked_on, $on)"
+            "UPDATE invoice_links SET unlinked_on = $on"
             " WHERE credit_invoice_id = $id AND unlinked_on IS NULL", params)
         db.execute("UPDATE invoices SET voided_on = $on WHERE invoice_id = $id", params)
         affected = db.frame(

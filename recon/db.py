@@ -22,6 +22,8 @@ from . import sql
 from .errors import BadInput, LedgerInUse, ReconError
 from .money import STORED_DIGITS, currency_digits, known_currencies
 
+#: the ledger layout this recon writes (meta.schema_version; sql/migrate_v*.sql upgrade)
+SCHEMA_VERSION = 2
 _LOCK = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
 
@@ -57,7 +59,9 @@ class Database:
         elif not self._has_schema():
             self.con.close()
             raise BadInput(f"{self.path} is not a recon ledger: create one with `recon init`")
-        for stmt in sql.statements("macros"):
+        else:
+            self._upgrade()
+        for stmt in sql.statements("macros") + sql.statements("views"):
             self.con.execute(stmt)
         self.con.execute("CREATE OR REPLACE TEMP TABLE touched (invoice_id VARCHAR)")
 
@@ -75,6 +79,22 @@ class Database:
 
     def _has_schema(self) -> bool:
         return self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'") == 1
+
+    def _upgrade(self) -> None:
+        """Bring a ledger made by an older recon to this schema (sql/migrate_v*.sql)."""
+        version = int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'") or 1)
+        if version >= SCHEMA_VERSION:
+            return
+        if self.read_only:
+            self.con.close()
+            raise BadInput(f"ledger {self.path} was made by an older recon (schema {version}); open it "
+                           "once for writing to upgrade it, e.g. `recon upgrade --ledger "
+                           f"{self.path}`")
+        with self.transaction():
+            for stmt in sql.statements("schema"):
+                self.con.execute(stmt)
+            for stmt in sql.statements("migrate_v2"):
+                self.con.execute(stmt)
 
     def _create_schema(self) -> None:
         with self.transaction():
@@ -158,9 +178,10 @@ class Database:
     def audit(self, command: str, *, batch_id=None, invoices=0, items=0, links=0,
               totals: dict | None = None, detail: dict | None = None) -> None:
         self.execute(
-            "INSERT INTO audit_log (logged_at, os_user, command, batch_id, invoices_created,"
+            "INSERT INTO audit_log (audit_id, logged_at, os_user, command, batch_id, invoices_created,"
             " items_created, links_changed, totals, detail)"
-            " VALUES ($at, $user, $command, $batch, $inv, $items, $links, $totals, $detail)",
+            " SELECT coalesce(max(audit_id), 0) + 1, $at, $user, $command, $batch, $inv, $items, $links,"
+            " $totals, $detail FROM audit_log",
             {
                 "at": datetime.now(),
                 "user": _os_user(),

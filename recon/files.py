@@ -415,6 +415,8 @@ def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
         arr = text[f.name]
         if f.kind == "date":
             arr = pc.cast(pc.strptime(arr, format="%Y-%m-%d", unit="s"), pya.date32())
+        elif f.kind == "timestamp":
+            arr = pc.cast(arr, pya.timestamp("us"))
         elif f.kind in ("money", "quantity", "rate"):
             arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), f.dtype.pyarrow_dtype)
         elif f.kind == "int":

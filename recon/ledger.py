@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import bulk, cancellations, credits, links, removal, transfer, views
+from . import bulk, cancellations, credits, links, periods, removal, transfer, views
 from .db import Database
 from .errors import BadInput
 from .files import FileFormat
@@ -48,8 +48,14 @@ class Ledger:
     def path(self) -> Path:
         return self.db.path
 
-    def close(self) -> None:
-        self.db.close()
+    def close(self, period: str | None = None, by: str | None = None, *,
+              reviewed_by: str | None = None, today: dt.date | None = None) -> dict | None:
+        """``lg.close()`` closes the ledger file; ``lg.close("2026-10", by="Maria")`` closes
+        the month of October 2026 (see :meth:`close_period`)."""
+        if period is None:
+            self.db.close()
+            return None
+        return self.close_period(period, by, reviewed_by=reviewed_by, today=today)
 
     def __enter__(self) -> Ledger:
         return self
@@ -61,8 +67,14 @@ class Ledger:
         return f"<recon.Ledger {self.path}{' (read-only)' if self.db.read_only else ''}>"
 
     # -- files ----------------------------------------------------------------------------
-    def import_dir(self, directory, mapping: str | Path | None = None) -> dict[str, int]:
-        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping))
+    def import_dir(self, directory, mapping: str | Path | None = None, *,
+                   date: dt.date | str | None = None) -> dict[str, int]:
+        """Import a platform export (or, into a new ledger, a whole recon export).
+
+        ``date``: the import's day (default today), on which credits already available are
+        applied to the new debit invoices."""
+        on = credits.parse_date(date, "--date") if date is not None else None
+        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on)
 
     def export(self, out, fmt: str = "csv") -> list[Path]:
         return transfer.export_dir(self.db, out, fmt)
@@ -90,8 +102,10 @@ class Ledger:
         return bulk.apply(self.db, source, mapping=mapping, dry_run=dry_run, batch_id=batch_id,
                           rejects=rejects, today=today, progress=progress)
 
-    def void(self, credit_invoice_id: str, *, date: dt.date | None = None) -> pd.DataFrame:
-        return credits.void(self.db, credit_invoice_id, date=date)
+    def void(self, credit_invoice_id: str, *, date: dt.date | str | None = None) -> pd.DataFrame:
+        """Void a credit invoice on ``date`` (default today): its links end that day."""
+        on = credits.parse_date(date, "--date") if date is not None else None
+        return credits.void(self.db, credit_invoice_id, date=on)
 
     def cancel(self, source, *, date: dt.date | str | None = None, dry_run: bool = False,
                mapping: str | Path | None = None) -> cancellations.CancelResult:
@@ -99,9 +113,11 @@ class Ledger:
         return cancellations.cancel(self.db, source, fmt=FileFormat.from_toml(mapping), date=date,
                                     dry_run=dry_run)
 
-    def remove_items(self, credit_invoice_id: str, item_ids) -> pd.DataFrame:
-        """Take items off a manual credit invoice that has no active links."""
-        return removal.remove_items(self.db, credit_invoice_id, item_ids)
+    def remove_items(self, credit_invoice_id: str, item_ids, *,
+                     date: dt.date | str | None = None) -> pd.DataFrame:
+        """Take items off a manual credit invoice that has no active links, on ``date``."""
+        on = credits.parse_date(date, "--date") if date is not None else None
+        return removal.remove_items(self.db, credit_invoice_id, item_ids, date=on)
 
     # -- links --------------------------------------------------------------------------------
     def link(self, credit_invoice_id: str, debit_invoice_id: str, amount=None, *,
@@ -148,6 +164,25 @@ class Ledger:
 
         return report.report(self.db, period, out, gl)
 
+    def close_period(self, period: str, by: str | None, *, reviewed_by: str | None = None,
+                     today: dt.date | None = None) -> dict:
+        """Close a month (YYYY-MM) after checking that its report ties and has no exception;
+        nothing can then be dated in it until it is reopened. ``today`` (default: the
+        real day) decides whether the month has ended."""
+        return periods.close(self.db, period, by, reviewed_by=reviewed_by, today=today)
+
+    def review(self, period: str, by: str) -> dict:
+        """Record the reviewer of a closed month (another person than the one who closed it)."""
+        return periods.review(self.db, period, by)
+
+    def reopen(self, period: str, by: str, reason: str) -> dict:
+        """Reopen the last closed month, with who and why (kept in the audit)."""
+        return periods.reopen(self.db, period, by, reason)
+
+    def periods(self) -> pd.DataFrame:
+        """Each month with its state (open/closed), activity, who closed and reviewed it."""
+        return periods.periods(self.db)
+
     def as_of(self, date) -> pd.DataFrame:
         """Every invoice as it stood at the end of ``date``, rebuilt from dated facts."""
         from . import report
@@ -155,8 +190,10 @@ class Ledger:
         return report.as_of(self.db, date)
 
     def table(self, name: str) -> pd.DataFrame:
-        if name not in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log", "batches"):
-            raise BadInput(f"unknown table {name!r}")
+        from .tables import BY_NAME
+
+        if name not in BY_NAME:
+            raise BadInput(f"unknown table {name!r}; one of {', '.join(BY_NAME)}")
         return self.db.frame(f"SELECT * FROM {name}")
 
 

@@ -9,6 +9,10 @@ from the links through the one recompute step.
   currency; by default as much as both allow (the smaller of the debit's unpaid amount
   and the credit still available), or any amount from one minor unit up to that.
 - :func:`unlink` — end every active link of a pair.
+
+Every link and unlink is dated (``--date``, default today) and never before the facts it
+depends on: a link not before either invoice, an unlink not before its link, and the
+credit must cover its links on every day from then on; nothing dated in a closed month.
 - :func:`apply_available_credits` — the platform's automatic application: available
   credits to unpaid debits, oldest first on both sides, set-based (``apply_credits.sql``).
   Used when new debit invoices are imported, and by cancellations.
@@ -24,39 +28,37 @@ import pandas as pd
 from . import sql
 from .db import Database
 from .errors import BadInput
+from .history import refuse_overdrawn
 from .money import quantum
+from .periods import refuse_if_locked
 
 
-def apply_available_credits(db: Database, credits_query: str, debits_query: str,
-                            params: dict | None = None) -> int:
-    """Apply the available credits of ``credits_query`` to the unpaid debits of
-    ``debits_query`` (each a query of invoice ids), oldest first; recompute. Returns
-    the number of links made. Call inside a transaction, with derived columns fresh."""
-    db.execute(f"CREATE OR REPLACE TEMP TABLE apply_credit_ids AS {credits_query}", params)
-    db.execute(f"CREATE OR REPLACE TEMP TABLE apply_debit_ids AS {debits_query}", params)
-    return _apply(db)
-
-
-def _apply(db: Database) -> int:
+def _apply(db: Database, on: dt.date, what: str) -> int:
+    """apply_credits.sql on the scope in apply_credit_ids / apply_debit_ids: links dated
+    ``on`` (the day the application happens: never backdated, SPEC §2 "dated facts")."""
     for stmt in sql.statements("apply_credits"):
-        db.execute(stmt)
+        db.execute(stmt, sql.used(stmt, {"on": on}))
     n = int(db.scalar("SELECT count(*) FROM auto_link"))
     if n:
+        first = db.scalar("SELECT min(linked_on) FROM auto_link")
+        refuse_if_locked(db, first, f"{what}: the automatic application of available credits, dated {first},")
         db.recompute()
     return n
 
 
-def apply_scoped(db: Database, scope: str, params: dict | None = None) -> int:
-    """Apply credits in the scope that ``sql/<scope>.sql`` fills (see apply_credits.sql)."""
+def apply_scoped(db: Database, scope: str, params: dict | None = None, *, on: dt.date,
+                 what: str) -> int:
+    """Apply credits in the scope that ``sql/<scope>.sql`` fills (see apply_credits.sql),
+    dated ``on``."""
     for stmt in sql.statements(scope):
-        # DuckDB refuses parameters a statement does not use
-        db.execute(stmt, {k: v for k, v in (params or {}).items() if f"${k}" in stmt})
-    return _apply(db)
+        db.execute(stmt, sql.used(stmt, params))
+    return _apply(db, on, what)
 
 
-def apply_after_import(db: Database) -> int:
-    """Credits already available on accounts that received new debits (import_apply.sql)."""
-    return apply_scoped(db, "import_apply")
+def apply_after_import(db: Database, on: dt.date, what: str = "import") -> int:
+    """Credits already available on accounts that received new debits (import_apply.sql),
+    applied on ``on``, the import's day."""
+    return apply_scoped(db, "import_apply", on=on, what=what)
 
 
 # -- by hand ------------------------------------------------------------------------------
@@ -131,15 +133,20 @@ def link(db: Database, credit_invoice_id: str, debit_invoice_id: str, amount=Non
                            f"(debit unpaid {f['unpaid'].quantize(quantum(digits)):f}, credit available "
                            f"{f['available'].quantize(quantum(digits)):f}); give at most {shown_most}")
         earliest = max(f["credit_date"], f["debit_date"])
-        if date is not None and date < earliest:
-            raise BadInput(f"--date {date}: before the invoices it joins ({earliest}); "
+        on = date or dt.date.today()
+        if on < earliest:
+            said = f"--date {on}" if date is not None else f"today ({on})"
+            raise BadInput(f"{said}: before the invoices it joins ({earliest}); "
                            f"date the link on or after {earliest}")
-        on = date or max(dt.date.today(), earliest)
+        refuse_if_locked(db, on, f"the link date {on}")
         db.touch("SELECT unnest([$c, $d])", {"c": credit_invoice_id, "d": debit_invoice_id})
         before = _before(db)
-        db.execute("INSERT INTO invoice_links (credit_invoice_id, debit_invoice_id, amount, linked_on)"
-                   " VALUES ($c, $d, $a, $on)",
+        db.execute("INSERT INTO invoice_links (link_id, credit_invoice_id, debit_invoice_id, amount, linked_on)"
+                   " SELECT coalesce(max(link_id), 0) + 1, $c, $d, $a, $on FROM invoice_links",
                    {"c": credit_invoice_id, "d": debit_invoice_id, "a": value, "on": on})
+        # the credit must cover the link on every day from its date on (an item removed
+        # or a refund made later could otherwise leave a past day overdrawn)
+        refuse_overdrawn(db, [credit_invoice_id], f"link dated {on}")
         db.recompute()
         db.audit("link", links=1, totals={cur: f"{value:f}"},
                  detail={"credit_invoice_id": credit_invoice_id, "debit_invoice_id": debit_invoice_id,
@@ -157,9 +164,16 @@ def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
             raise BadInput(f"{credit_invoice_id} and {debit_invoice_id} are not linked; "
                            f"`recon show {credit_invoice_id}` lists the credit's links")
         params = {"c": credit_invoice_id, "d": debit_invoice_id}
+        linked_on = db.scalar("SELECT max(linked_on) FROM invoice_links WHERE credit_invoice_id = $c"
+                              " AND debit_invoice_id = $d AND unlinked_on IS NULL", params)
+        if on < linked_on:
+            said = f"--date {on}" if date is not None else f"today ({on})"
+            raise BadInput(f"{said}: before the link's own date {linked_on}; "
+                           f"date the unlink on or after {linked_on}")
+        refuse_if_locked(db, on, f"the unlink date {on}")
         db.touch("SELECT unnest([$c, $d])", params)
         before = _before(db)
-        db.execute("UPDATE invoice_links SET unlinked_on = greatest(linked_on, $on)"
+        db.execute("UPDATE invoice_links SET unlinked_on = $on"
                    " WHERE credit_invoice_id = $c AND debit_invoice_id = $d AND unlinked_on IS NULL",
                    dict(params, on=on))
         db.recompute()

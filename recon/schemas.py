@@ -33,10 +33,14 @@ ARROW = {
     "rate": RATE,
     "date": pya.date32(),
     "int": pya.int64(),
+    "timestamp": pya.timestamp("us"),
+    # free text that the ledger itself writes at length (audit details, close digests)
+    "longtext": pya.string(),
 }
 # digits after the decimal point that a kind may carry
 SCALE = {"money": 3, "quantity": 6, "rate": 6}
 MAX_TEXT = 2000
+MAX_LONGTEXT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ TABLES: dict[str, list[Field]] = {
               choices=("manual", "full", "bulk", "cancellation")),
         Field("batch_id", "text", required=False, optional_column=True),
         Field("voided_on", "date", required=False, optional_column=True),
+        Field("account_name", "text", required=False, optional_column=True),
+        # when recon recorded the invoice (kept by export and import, for the audit)
+        Field("created_at", "timestamp", required=False, optional_column=True),
     ],
     "invoice_items": [
         Field("item_id", "id", unique=True),
@@ -88,6 +95,10 @@ TABLES: dict[str, list[Field]] = {
         Field("period_end", "date", required=False, optional_column=True),
         Field("credited_item_id", "id", required=False, optional_column=True),
         Field("cancelled_on", "date", required=False, optional_column=True),
+        # the day the item takes effect (default: its invoice's date, or the import's day
+        # for an item added to an invoice the ledger already has)
+        Field("added_on", "date", required=False, optional_column=True),
+        Field("product_code", "id", required=False, optional_column=True),
     ],
     "payments": [
         Field("payment_id", "id", unique=True),
@@ -102,6 +113,61 @@ TABLES: dict[str, list[Field]] = {
         Field("amount", "money", positive=True),
         Field("linked_on", "date"),
         Field("unlinked_on", "date", required=False, optional_column=True),
+    ],
+    "refunds": [
+        Field("refund_id", "id", unique=True),
+        Field("credit_invoice_id", "id"),
+        Field("amount", "money", positive=True),
+        Field("refunded_on", "date"),
+        Field("reference", "text", required=False, optional_column=True),
+    ],
+    # -- the ledger's own history, which an export carries so that it round-trips ----------
+    "batches": [
+        Field("batch_id", "id", unique=True),
+        Field("command", "id"),
+        Field("source", "text", required=False),
+        Field("rows_in", "int"),
+        Field("applied_at", "timestamp"),
+    ],
+    "audit_log": [
+        Field("audit_id", "int", unique=True, positive=True),
+        Field("logged_at", "timestamp"),
+        Field("os_user", "text", required=False),
+        Field("command", "id"),
+        Field("batch_id", "text", required=False),
+        Field("invoices_created", "int"),
+        Field("items_created", "int"),
+        Field("links_changed", "int"),
+        Field("totals", "longtext", required=False),
+        Field("detail", "longtext", required=False),
+    ],
+    "numbering": [
+        Field("prefix", "id", unique=True),
+        Field("last_no", "int"),
+    ],
+    "currencies": [
+        Field("currency", "id", unique=True),
+        Field("digits", "int"),
+    ],
+    "period_closes": [
+        Field("period", "id", unique=True),
+        Field("period_start", "date"),
+        Field("period_end", "date"),
+        Field("closed_by", "text"),
+        Field("closed_at", "timestamp"),
+        Field("digest", "id"),
+        Field("table_digests", "longtext"),
+        Field("reviewed_by", "text", required=False),
+        Field("reviewed_at", "timestamp", required=False),
+    ],
+    "period_events": [
+        Field("event_id", "int", unique=True, positive=True),
+        Field("period", "id"),
+        Field("action", "enum", choices=("close", "review", "reopen")),
+        Field("by_name", "text"),
+        Field("event_at", "timestamp"),
+        Field("reason", "text", required=False),
+        Field("digest", "id", required=False),
     ],
     # SPEC §5: one row per correction
     "corrections": [
@@ -130,6 +196,13 @@ TABLES: dict[str, list[Field]] = {
         Field("reason", "text", required=False, optional_column=True),
     ],
 }
+
+# items taken off a credit invoice: an item's columns and the day it stopped counting
+TABLES["removed_items"] = [
+    *(Field(f.name, f.kind, required=f.required, optional_column=f.optional_column, choices=f.choices,
+            positive=f.positive) for f in TABLES["invoice_items"]),
+    Field("removed_on", "date"),
+]
 
 # -- text checks: vectorised with pyarrow, so a million rows cost milliseconds ---------
 
@@ -172,17 +245,31 @@ def _date_check() -> pa.Check:
     return pa.Check(check, name="date")
 
 
-def _length_check() -> pa.Check:
+def _timestamp_check() -> pa.Check:
     def check(s: pd.Series) -> pd.Series:
         arr = _arrow(s)
-        # at most MAX_TEXT bytes is at most MAX_TEXT characters; counting bytes is ~8x
+        shaped = pc.match_substring_regex(
+            arr, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$")
+        # a real moment prints back the same (strptime rolls 2026-02-30 over into March)
+        head = pc.utf8_slice_codeunits(pc.replace_substring(arr, "T", " "), 0, 19)
+        parsed = pc.strptime(head, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+        same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d %H:%M:%S"), head)
+        return _ok(s, pc.and_kleene(shaped, pc.fill_null(same, False)))
+
+    return pa.Check(check, name="timestamp")
+
+
+def _length_check(limit: int = MAX_TEXT) -> pa.Check:
+    def check(s: pd.Series) -> pd.Series:
+        arr = _arrow(s)
+        # at most `limit` bytes is at most `limit` characters; counting bytes is ~8x
         # cheaper, so characters are counted only when some cell is longer in bytes
-        short = pc.less_equal(pc.binary_length(arr), MAX_TEXT)
+        short = pc.less_equal(pc.binary_length(arr), limit)
         if pc.all(short).as_py() is not False:
             return _ok(s, short)
-        return _ok(s, pc.less_equal(pc.utf8_length(arr), MAX_TEXT))
+        return _ok(s, pc.less_equal(pc.utf8_length(arr), limit))
 
-    return pa.Check(check, name="length")
+    return pa.Check(check, name="length" if limit == MAX_TEXT else "longtext_length")
 
 
 def _sign_check(positive: bool) -> list[pa.Check]:
@@ -204,7 +291,9 @@ def _sign_check(positive: bool) -> list[pa.Check]:
 
 
 def _text_checks(f: Field) -> list[pa.Check]:
-    checks = [_length_check()]
+    checks = [_length_check(MAX_LONGTEXT if f.kind == "longtext" else MAX_TEXT)]
+    if f.kind == "timestamp":
+        checks.append(_timestamp_check())
     if f.kind in SCALE or f.kind == "int":
         checks.append(_number_check(f.kind))
         if not f.signed:
@@ -263,6 +352,8 @@ _REASONS = {
     "date": ("not a valid date", "write the date as YYYY-MM-DD, e.g. 2026-10-31"),
     "choice": ("not an allowed value", "use one of the values the contract lists"),
     "length": (f"text longer than {MAX_TEXT} characters", "shorten it"),
+    "longtext_length": (f"text longer than {MAX_LONGTEXT:,} characters", "shorten it"),
+    "timestamp": ("not a valid date and time", "write it as YYYY-MM-DD HH:MM:SS[.ffffff], e.g. 2026-10-31 17:05:00"),
     "positive": ("must be greater than 0", "use a positive number"),
     "not_negative": ("must not be negative", "use 0 or a positive number"),
 }

@@ -1,13 +1,25 @@
-"""Import and export of the ledger's four tables (SPEC §4 ``import`` / ``export``).
+"""Import and export of the ledger (SPEC §4 ``import`` / ``export``).
 
-Import is all or nothing: every file is read and checked (pandera, then cross-file and
-ledger checks in SQL), written in one transaction, the derived facts recomputed, and
-what the files stated about totals, unpaid amounts and statuses compared with what the
-facts give. Any problem: rollback, and every problem is reported.
+**Export** writes every table the ledger holds (``tables.CATALOGUE``): the platform's
+facts, the dated facts recon adds, and the ledger's own history (batches, audit log,
+numbering, currencies, closed months). ``recon init --from`` that folder rebuilds a
+ledger whose next export is the same, byte for byte in CSV: ids, creation times and
+the audit log are kept, and a restore adds nothing of its own to them.
+
+**Import** is all or nothing: every file is read and checked (pandera, then cross-file
+and ledger checks in SQL, import_checks.sql), written in one transaction, the derived
+facts recomputed, and the rules of SPEC §2–3 checked on the result together with what
+the ledger already held (import_balances.sql, import_after.sql): stated totals, unpaid
+amounts and statuses as the facts give them, no link beyond a credit's total or a
+debit's total less its payments, no active link of a void invoice, no credit dated
+before a debit it credits or links to, no credit overdrawn on any past day, nothing
+dated in a closed month. Any problem: rollback, and every problem is reported.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -17,15 +29,27 @@ from .db import Database
 from .errors import BadInput, Problem
 from .files import FileFormat, find_table_file, load
 from .links import apply_after_import
-from .tables import CURRENCY_OF, EXPORT_ORDER, MONEY_COLUMNS
+from .periods import lock_params
+from .tables import BY_NAME, CATALOGUE
 
-# file name on disk -> staging table
+# table (file name on disk) -> staging table of import_*.sql
 TABLE_FILES = {
     "invoices": "s_invoices",
     "invoice_items": "s_items",
+    "removed_items": "s_removed",
     "payments": "s_payments",
     "invoice_links": "s_links",
+    "refunds": "s_refunds",
+    "batches": "s_batches",
+    "currencies": "s_currencies",
+    "audit_log": "s_audit",
+    "numbering": "s_numbering",
+    "period_closes": "s_closes",
+    "period_events": "s_events",
 }
+#: the platform's own tables, which an import from the platform has (the rest come from
+#: a recon export)
+PLATFORM_TABLES = ("invoices", "invoice_items", "payments", "invoice_links", "refunds")
 
 IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
     "id_exists": ("this id is already in the ledger", "import each invoice, item and payment once; drop rows imported before"),
@@ -50,12 +74,33 @@ IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
     "unpaid_mismatch": ("stated unpaid amount differs from total − payments − links ({a})", "check payments and links, or leave the column empty"),
     "status_mismatch": ("stated status differs from the one the amounts give ({a})", "check payments and links, or leave the column empty"),
     "over_credited": ("credits of item exceed the item ({a})", "a debit item can be credited at most once in full"),
-    "links_exceed_credit": ("links of credit invoice exceed its total ({a})", "lower the link amounts"),
+    "links_exceed_credit": ("links and refunds of credit invoice exceed its total ({a})",
+                            "lower the link or refund amounts, or unlink (unlinked_on) what no longer applies"),
+    "links_exceed_debit": ("links of debit invoice exceed what its payments leave unpaid ({a})",
+                           "lower the link amounts, or end a link (unlinked_on) where the debit was paid"),
+    "link_on_void": ("active link of a void invoice ({a})", "end the link (unlinked_on) on or before the void"),
+    "added_before_invoice": ("item takes effect before its invoice's date ({a})", "date added_on on or after {a}"),
+    "credit_before_debit": ("the credit invoice is dated before the debit invoice it credits, {a}",
+                            "date the credit on or after the debit"),
+    "removed_not_credit": ("only items of a credit invoice are removed", "name a credit invoice"),
+    "removed_before_added": ("removed before it took effect ({a})", "date removed_on on or after {a}"),
+    "refund_not_credit": ("not a known credit invoice", "refund from a credit invoice"),
+    "refund_too_early": ("refund dated before its credit invoice ({a})", "date the refund on or after {a}"),
+    "currency_digits_differ": ("the ledger gives this currency {a} decimals", "keep the ledger's decimals"),
+    "digits_out_of_range": ("a currency has 0 to 3 decimals", "fix the digits"),
+    "period_closed": ("dated inside closed period {a}",
+                      "date it after the closed month, or reopen the month first (`recon reopen`)"),
+    "credit_overdrawn": ("credit invoice would be overdrawn on {a} (links and refunds beyond its items)",
+                         "date links and refunds on or after the items they draw on"),
+    "history_into_used_ledger": ("the ledger's own history is restored only into a new ledger",
+                                 "import it with `recon init --from` into a new ledger, or leave the file out"),
 }
 
 
-def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = None) -> dict[str, int]:
-    """Import the four tables' files from ``directory``, all or nothing."""
+def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = None, *,
+               date: dt.date | None = None) -> dict[str, int]:
+    """Import the tables' files from ``directory``, all or nothing (``date``: the import's
+    day, on which available credits are applied to new debits; default today)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise BadInput(f"{directory}: not a folder; give the folder holding invoices.csv, invoice_items.csv, …")
@@ -76,39 +121,75 @@ def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = Non
         )
     if problems:
         raise BadInput.from_problems(f"import from {directory}", problems)
-    return import_frames(db, frames, what=f"import from {directory}")
+    return import_frames(db, frames, what=f"import from {directory}", date=date)
 
 
-def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = "import") -> dict[str, int]:
+def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = "import",
+                  date: dt.date | None = None) -> dict[str, int]:
     """Write checked, typed frames (see :func:`recon.files.load`) into the ledger."""
+    on = date or dt.date.today()
     counts = {t: len(frames[t]) if t in frames else 0 for t in TABLE_FILES}
     with db.transaction():
+        # a whole ledger's export read into a new ledger: its history comes along
+        restore = _is_new(db) and any(BY_NAME[t].history for t in frames)
+        if not restore:
+            refused = [Problem(reason=IMPORT_MESSAGES["history_into_used_ledger"][0],
+                               file=frames[t].attrs.get("source", t),
+                               fix=IMPORT_MESSAGES["history_into_used_ledger"][1],
+                               code="history_into_used_ledger")
+                       for t in frames if BY_NAME[t].history and len(frames[t])]
+            if refused:
+                raise BadInput.from_problems(what, refused)
         for table, stage in TABLE_FILES.items():
             _stage(db, stage, table, frames.get(table))
-        problems = _problems(db.rows(sql.load("import_checks")))
+        lock = lock_params(db)
+        problems = _problems(db.rows(sql.load("import_checks"),
+                                     {"locked_through": lock["locked_through"],
+                                      "lock_note": lock["lock_note"]}))
         if problems:
             raise BadInput.from_problems(what, problems)
-        _write(db)
+        for stmt in sql.statements("import_write"):
+            db.execute(stmt, sql.used(stmt, {"on": on, "restore": restore}))
+        problems = _problems(db.rows(sql.load("import_balances")))
+        credits = [c for (c,) in db.rows(
+            "SELECT invoice_id FROM invoices WHERE type = 'credit' AND invoice_id IN (SELECT invoice_id FROM touched)")]
+        problems += _problems(
+            (None, None, "invoice_id", c, "credit_overdrawn", str(day))
+            for c, day, _ in (db.rows(sql.load("credit_timeline"), {"credits": credits}) if credits else []))
+        if problems:
+            raise BadInput.from_problems(what, problems)
         db.recompute()
         after = sql.load("import_after").replace("{derived}", sql.load("derived"))
         problems = _problems(db.rows(after))
         if problems:
             raise BadInput.from_problems(what, problems)
-        _advance_numbering(db)
+        if not restore:
+            _advance_numbering(db)
         # New debits: credits still available on their accounts are applied, as the
-        # platform does (oldest first; recon/links.py).
-        applied = apply_after_import(db)
-        db.audit("import", invoices=counts["invoices"], items=counts["invoice_items"],
-                 links=counts["invoice_links"] + applied, detail=dict(counts, credits_applied=applied))
+        # platform does (oldest first; recon/links.py), dated the import's day.
+        applied = apply_after_import(db, on, what)
+        if restore:
+            # the restored audit log stays as it was exported (a round trip is exact); the
+            # restore itself is noted in meta, which no export carries
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('restored_at', $at)",
+                       {"at": dt.datetime.now().isoformat(timespec="seconds")})
+        else:
+            db.audit("import", invoices=counts["invoices"], items=counts["invoice_items"],
+                     links=counts["invoice_links"] + applied,
+                     detail=dict({t: n for t, n in counts.items() if n}, credits_applied=applied))
     if applied:
         counts["credits_applied"] = applied
     return counts
 
 
+def _is_new(db: Database) -> bool:
+    return not db.scalar("SELECT (SELECT count(*) FROM invoices) + (SELECT count(*) FROM audit_log)"
+                         " + (SELECT count(*) FROM period_closes)")
+
+
 def _stage(db: Database, stage: str, table: str, frame: pd.DataFrame | None) -> None:
     """A temp table shaped like the ledger table, plus the file and row of each row."""
-    target = "invoice_items" if table == "invoice_items" else table
-    db.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {target} LIMIT 0")
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {table} LIMIT 0")
     db.execute(f"ALTER TABLE {stage} ADD COLUMN _row BIGINT")
     db.execute(f"ALTER TABLE {stage} ADD COLUMN _file VARCHAR")
     if frame is None or frame.empty:
@@ -127,26 +208,6 @@ def _stage(db: Database, stage: str, table: str, frame: pd.DataFrame | None) -> 
 def _columns(db: Database, table: str) -> set[str]:
     return {r[0] for r in db.rows(
         "SELECT column_name FROM information_schema.columns WHERE table_name = $t", {"t": table})}
-
-
-def _write(db: Database) -> None:
-    # Derived columns are left to recompute; a void status is a fact (voided_on).
-    db.execute(
-        "INSERT INTO invoices BY NAME SELECT invoice_id, account_id, type, 'unpaid' AS status,"
-        " invoice_date, due_date, currency, reason, memo,"
-        " CASE WHEN type = 'credit' THEN coalesce(origin, 'manual') END AS origin, batch_id,"
-        " CASE WHEN status = 'void' THEN coalesce(voided_on, invoice_date) ELSE voided_on END AS voided_on"
-        " FROM s_invoices ORDER BY _row")
-    db.execute(
-        "INSERT INTO invoice_items BY NAME SELECT item_id, invoice_id, line_no, description, quantity,"
-        " unit_price, tax_rate, net_amount, tax_amount, amount, period_start, period_end,"
-        " credited_item_id, cancelled_on FROM s_items ORDER BY _row")
-    db.execute("INSERT INTO payments BY NAME SELECT payment_id, invoice_id, amount, paid_on"
-               " FROM s_payments ORDER BY _row")
-    db.execute("INSERT INTO invoice_links BY NAME SELECT credit_invoice_id, debit_invoice_id, amount,"
-               " linked_on, unlinked_on FROM s_links ORDER BY _row")
-    db.touch("SELECT invoice_id FROM s_invoices UNION SELECT invoice_id FROM s_payments"
-             " UNION SELECT credit_invoice_id FROM s_links UNION SELECT debit_invoice_id FROM s_links")
 
 
 def _advance_numbering(db: Database) -> None:
@@ -169,7 +230,8 @@ def _problems(rows) -> list[Problem]:
 # -- export ----------------------------------------------------------------------------------
 
 def export_dir(db: Database, out: str | Path, fmt: str = "csv") -> list[Path]:
-    """Write one file per table, named after it, that ``import`` reads back.
+    """Write one file per table (tables.CATALOGUE), named after it, that ``import`` (or
+    ``init --from``, for a whole ledger) reads back.
 
     Rows leave DuckDB as Arrow (exact decimals) and pyarrow writes the files, so no path
     or value is ever pasted into SQL.
@@ -185,34 +247,65 @@ def export_dir(db: Database, out: str | Path, fmt: str = "csv") -> list[Path]:
     except OSError as exc:
         raise BadInput(f"cannot create {out}: {exc.strerror}; choose a folder you can write to") from None
     written = []
-    for table, order in EXPORT_ORDER.items():
-        path = out / f"{table}.{fmt}"
+    for table in CATALOGUE:
+        path = out / f"{table.name}.{fmt}"
         if fmt == "parquet":
-            pq.write_table(db.arrow(f"SELECT * FROM {table} ORDER BY {order}"), path)
+            pq.write_table(db.arrow(_select(table, money_text=False)), path)
         elif fmt == "csv":
-            pacsv.write_csv(db.arrow(_text_query(table, order)), path,
+            pacsv.write_csv(db.arrow(_select(table, money_text=True)), path,
                             pacsv.WriteOptions(quoting_style="needed"))
         else:
             from .excel import write_table
 
-            currencies = (db.frame(f"SELECT {CURRENCY_OF[table]} AS currency FROM {table} t ORDER BY {order}")["currency"]
-                          if table in CURRENCY_OF else None)
-            write_table(path, table, db.frame(f"SELECT * FROM {table} ORDER BY {order}"), currencies)
+            currencies = (db.frame(f"SELECT {table.currency_of} AS currency FROM {table.name} t"
+                                   f" ORDER BY {table.order}")["currency"] if table.currency_of else None)
+            write_table(path, table.name, _exact_for_excel(db.frame(_select(table, money_text=False))),
+                        currencies)
         written.append(path)
     return written
 
 
-def _text_query(table: str, order: str) -> str:
-    """Amounts as text with exactly the currency's decimals (EUR 12.50, JPY 1500)."""
-    money = MONEY_COLUMNS.get(table, ())
-    if not money:
-        return f"SELECT * FROM {table} ORDER BY {order}"
-    fixed = ", ".join(
-        f"CASE (SELECT digits FROM currencies c WHERE c.currency = {CURRENCY_OF[table]})"
-        f" WHEN 0 THEN t.{m}::DECIMAL(18,0)::VARCHAR WHEN 2 THEN t.{m}::DECIMAL(18,2)::VARCHAR"
-        f" ELSE t.{m}::VARCHAR END AS {m}"
-        for m in money
-    )
-    return f"SELECT * REPLACE ({fixed}) FROM {table} t ORDER BY {order}"
+def _select(table, *, money_text: bool) -> str:
+    """A table's rows for a file, in its fixed order: timestamps as text with microseconds;
+    with ``money_text``, amounts as text with exactly the currency's decimals (EUR 12.50,
+    JPY 1500)."""
+    replace = [f"strftime(t.{c}, '%Y-%m-%d %H:%M:%S.%f') AS {c}" for c in table.timestamps]
+    if money_text:
+        replace += [
+            f"CASE (SELECT digits FROM currencies c WHERE c.currency = {table.currency_of})"
+            f" WHEN 0 THEN t.{m}::DECIMAL(18,0)::VARCHAR WHEN 2 THEN t.{m}::DECIMAL(18,2)::VARCHAR"
+            f" ELSE t.{m}::VARCHAR END AS {m}"
+            for m in table.money
+        ]
+    cols = "*"
+    if table.exclude:
+        cols += f" EXCLUDE ({', '.join(table.exclude)})"
+    if replace:
+        cols += f" REPLACE ({', '.join(replace)})"
+    return f"SELECT {cols} FROM {table.name} t ORDER BY {table.order}"
 
 
+def _exact_for_excel(df: pd.DataFrame) -> pd.DataFrame:
+    """Excel keeps numbers as binary doubles, which carry 15 significant digits exactly: a
+    decimal of more (e.g. quantity 123456789012.123456 of DECIMAL(18,6)) goes as text,
+    which import reads back exactly; every other number stays a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = df.copy()
+    for c in df.columns:
+        dtype = df[c].dtype
+        if not (isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)):
+            continue
+        if dtype.pyarrow_dtype.precision <= 15:  # every value fits a double exactly
+            continue
+        arr = pa.array(df[c].array)
+        limit = pa.scalar(Decimal(10 ** (15 - dtype.pyarrow_dtype.scale)), arr.type)
+        wide = pc.fill_null(pc.greater_equal(pc.abs(arr), limit), False)
+        if not pc.any(wide).as_py():
+            continue
+        text = pc.cast(arr, pa.string())
+        out[c] = pd.Series([t if w else v for v, t, w in zip(df[c].tolist(), text.to_pylist(),
+                                                            wide.to_pylist(), strict=True)],
+                           index=df.index, dtype=object)
+    return out

@@ -263,12 +263,13 @@ def test_import_applies_available_credits_oldest_first(make_ledger):
             "item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount\n"
             "N1-1,N1,1,Plan,1,30,0,30.00,0,30.00\nN2-1,N2,1,Plan,1,10,0,10.00,0,10.00\n"
             "N3-1,N3,1,Plan,1,10,0,10.00,0,10.00", "invoice_items"),
-    })
-    # a fills N1 with 22.00; b gives N1 its last 8.00 and N2 4.40 of 10.00
+    }, date=dt.date(2026, 11, 5))
+    # a fills N1 with 22.00; b gives N1 its last 8.00 and N2 4.40 of 10.00, all dated the
+    # import's day 11-05 (an application is a fact of the day it happens, never backdated)
     got = lg.db.rows("SELECT credit_invoice_id, debit_invoice_id, amount, linked_on::VARCHAR FROM invoice_links"
                      " ORDER BY link_id")
-    assert got == [(a, "N1", D("22.000"), "2026-11-03"), (b, "N1", D("8.000"), "2026-11-03"),
-                   (b, "N2", D("4.400"), "2026-11-04")]
+    assert got == [(a, "N1", D("22.000"), "2026-11-05"), (b, "N1", D("8.000"), "2026-11-05"),
+                   (b, "N2", D("4.400"), "2026-11-05")]
     assert counts["credits_applied"] == 3
     assert (head(lg, "N1").status, head(lg, "N2").unpaid_amount, head(lg, b).status) == ("paid", D("5.60"), "paid")
     assert head(lg, "INV-9").unpaid_amount == D("5.00")  # another account: untouched

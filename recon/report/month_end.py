@@ -24,7 +24,6 @@ self-contained HTML page with charts.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +33,7 @@ from .. import sql
 from ..db import Database
 from ..errors import EXIT_DIFFERENCES, EXIT_OK, BadInput, Problem
 from ..integrity import breaches
-
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+from ..periods import close_state, parse_period
 
 #: What each integrity rule (integrity.sql) means, in the words of SPEC §2–3.
 RULES = {
@@ -63,6 +61,8 @@ RULES = {
     "link_orphan": "link from or to an invoice that does not exist",
     "duplicate_link_id": "two links share one link id",
     "unknown_currency": "invoice in a currency the ledger does not know",
+    "credit_overdrawn": "on some day a credit's links and refunds exceeded its items",
+    "closed_report_changed": "a table of this closed month's report differs from the one signed off",
 }
 
 #: The tables in the order they are written (gl only when a GL file is given).
@@ -71,16 +71,6 @@ TABLE_ORDER = (
     "credits_by_account", "links", "aging", "aging_detail", "unapplied_credits",
     "exceptions", "gl",
 )
-
-
-def parse_period(period: str) -> tuple[dt.date, dt.date]:
-    """'2026-10' -> (first day, last day) of that calendar month."""
-    m = _PERIOD.match(str(period).strip())
-    if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1:
-        raise BadInput(f"--period {period!r}: give a calendar month as YYYY-MM, e.g. 2026-10")
-    start = dt.date(int(m[1]), int(m[2]), 1)
-    nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start, nxt - dt.timedelta(days=1)
 
 
 def as_of(db: Database, date: dt.date | str) -> pd.DataFrame:
@@ -98,6 +88,12 @@ class Report:
     closing: dt.date
     tables: dict[str, pd.DataFrame]
     paths: dict[str, Path] = field(default_factory=dict)
+    #: about the report rather than the ledger: ledger, generated at, version, GL given,
+    #: and ``close`` (None for an open month; periods.close_state for a closed one)
+    meta: dict = field(default_factory=dict)
+    #: the exceptions of the ledger as it is today (``tables["exceptions"]`` are those of
+    #: the period's end); not part of the report's signed-off tables
+    current_exceptions: pd.DataFrame | None = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -187,9 +183,7 @@ def build(db: Database, period: str, gl=None) -> Report:
 
     def temp(name: str, query: str, params: dict | None = None) -> None:
         text = sql.load(query)
-        code = re.sub(r"--[^\n]*", "", text)  # a $name in a comment is no parameter
-        used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
-        db.execute(f"CREATE OR REPLACE TEMP TABLE rpt_{name} AS {text}", used)
+        db.execute(f"CREATE OR REPLACE TEMP TABLE rpt_{name} AS {text}", sql.used(text, params))
 
     temp("rollforward", "report_rollforward", dates)
     temp("credits", "report_credits", dates)
@@ -217,15 +211,35 @@ def build(db: Database, period: str, gl=None) -> Report:
     tables["aging"] = frame("aging_summary")
     tables["aging_detail"] = frame("aging")
     tables["unapplied_credits"] = frame("unapplied")
-    tables["exceptions"] = exceptions(db)
+    tables["exceptions"] = exceptions(db, closing)
     if has_gl:
         tables["gl"] = frame("gl")
-    return Report(period=f"{start:%Y-%m}", start=start, closing=closing, tables=tables)
+    period = f"{start:%Y-%m}"
+    # a closed month: do its tables still read as signed off? (periods.py)
+    close = close_state(db, period, tables)
+    if close is not None and close["changed_tables"]:
+        changed = pd.DataFrame({
+            "rule": "closed_report_changed", "invoice_id": None, "item_id": None,
+            "detail": [f"table {t} differs from the one signed off on {close['closed_at']:%Y-%m-%d}"
+                       f" by {close['closed_by']}" for t in close["changed_tables"]]})
+        tables["exceptions"] = _with_meaning(pd.concat(
+            [tables["exceptions"].drop(columns="meaning"),
+             changed.astype(tables["exceptions"].drop(columns="meaning").dtypes)], ignore_index=True))
+    from .. import __version__
+
+    meta = {"ledger": str(db.path), "generated_at": dt.datetime.now().replace(microsecond=0),
+            "version": __version__, "gl_given": has_gl, "close": close}
+    return Report(period=period, start=start, closing=closing, tables=tables, meta=meta,
+                  current_exceptions=exceptions(db))
 
 
-def exceptions(db: Database) -> pd.DataFrame:
-    """integrity.breaches with what each rule means (the ledger as it is now)."""
-    found = breaches(db)
+def exceptions(db: Database, as_of: dt.date | None = None) -> pd.DataFrame:
+    """integrity.breaches with what each rule means: the ledger as it stood at the end of
+    ``as_of`` (the report's period end), or as it is now."""
+    return _with_meaning(breaches(db, as_of))
+
+
+def _with_meaning(found: pd.DataFrame) -> pd.DataFrame:
     meaning = found["rule"].map(RULES).fillna("")
     found.insert(1, "meaning", meaning.astype(found["rule"].dtype))
     return found

@@ -19,3 +19,12 @@ def statements(name: str) -> list[str]:
     """A .sql file of several statements, split on ``;`` at line ends."""
     parts = [s.strip() for s in load(name).split(";\n")]
     return [p for p in parts if p and not all(line.startswith("--") for line in p.splitlines())]
+
+
+def used(stmt: str, params: dict | None) -> dict:
+    """The ``params`` that ``stmt`` uses: DuckDB refuses a parameter a statement does not
+    use, and a ``$name`` in a comment is no parameter."""
+    import re
+
+    code = re.sub(r"--[^\n]*", "", stmt)
+    return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}

@@ -24,10 +24,15 @@ d AS (
 )
 SELECT c.invoice_id AS credit_invoice_id, d.invoice_id AS debit_invoice_id,
        (least(c.hi, d.hi) - greatest(c.hi - c.avail, d.hi - d.unpaid))::DECIMAL(18,3) AS amount,
-       greatest(c.invoice_date, d.invoice_date) AS linked_on
+       -- dated the day it happens ($on: the import's or the cancellation's day), never
+       -- back to the invoices' own dates, and never before them either
+       greatest($on, c.invoice_date, d.invoice_date) AS linked_on
 FROM c JOIN d ON d.account_id = c.account_id AND d.currency = c.currency
  AND d.hi > c.hi - c.avail AND c.hi > d.hi - d.unpaid;
 INSERT INTO invoice_links BY NAME
-SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM auto_link ORDER BY linked_on, credit_invoice_id, debit_invoice_id;
+SELECT (SELECT coalesce(max(link_id), 0) FROM invoice_links)
+       + row_number() OVER (ORDER BY linked_on, credit_invoice_id, debit_invoice_id) AS link_id,
+       credit_invoice_id, debit_invoice_id, amount, linked_on
+FROM auto_link;
 INSERT INTO touched
 SELECT credit_invoice_id FROM auto_link UNION SELECT debit_invoice_id FROM auto_link

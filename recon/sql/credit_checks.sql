@@ -72,6 +72,16 @@ UNION ALL
 SELECT src_row, 'into', into_credit_id, 'date_before_debit', into_date::VARCHAR, debit_invoice_id
 FROM req JOIN req_into USING (req_no) WHERE into_type = 'credit' AND debit_known AND into_date < debit_date
 UNION ALL
+-- items added to an existing credit take effect on the day they are added
+SELECT src_row, 'credit_date', coalesce(credit_date, $today)::VARCHAR, 'into_before_credit', into_date::VARCHAR,
+       into_credit_id
+FROM req JOIN req_into USING (req_no)
+WHERE into_type = 'credit' AND coalesce(credit_date, $today) < into_date
+UNION ALL
+-- nothing may be dated in a closed month (periods.py)
+SELECT src_row, 'credit_date', coalesce(credit_date, $today)::VARCHAR, 'period_closed', $lock_note, $first_open
+FROM req WHERE coalesce(credit_date, $today) <= $locked_through
+UNION ALL
 SELECT src_row, 'period_start', period_start::VARCHAR, 'period_reversed', period_end::VARCHAR, NULL
 FROM req WHERE period_start IS NOT NULL AND period_end IS NOT NULL AND period_start > period_end
 UNION ALL

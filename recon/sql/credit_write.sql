@@ -15,8 +15,9 @@ named AS (
 )
 SELECT h.credit_key, h.first_req, h.dense, h.requests, h.account_id, h.currency, h.invoice_date,
        h.reason, h.memo, h.into_credit_id IS NULL AS is_new,
-       -- items added to an existing credit link from the day they are added
-       CASE WHEN h.into_credit_id IS NULL THEN h.invoice_date ELSE greatest(h.into_date, h.invoice_date) END AS link_date,
+       -- items added to an existing credit take effect, and link, on the day they are
+       -- added (credit_checks.sql refuses a day before the credit invoice's own)
+       h.invoice_date AS link_date,
        coalesce(h.into_credit_id,
                 'CN-' || year(h.invoice_date)::VARCHAR || '-'
                 -- printf widens past 999999 (lpad would cut the number and repeat an id)
@@ -90,6 +91,7 @@ FROM (
            h.line_offset + CASE WHEN h.dense THEN p.req_no - h.first_req + 1 ELSE l.key_line END AS line_no,
            p.description, p.quantity, p.unit_price, p.tax_rate, p.net_amount, p.tax_amount, p.amount,
            p.period_start, p.period_end, p.item_id AS credited_item_id, p.cancelled_on,
+           h.link_date AS added_on,
            p.debit_invoice_id, p.currency
     FROM piece p JOIN credit_head h USING (credit_key)
     LEFT JOIN credit_line l ON l.piece_row = p.rowid
@@ -131,9 +133,11 @@ amounts AS (
 SELECT h.credit_invoice_id, a.debit_invoice_id, a.amount::DECIMAL(18,3) AS amount, h.link_date AS linked_on
 FROM amounts a JOIN credit_head h USING (credit_key);
 INSERT INTO invoice_links BY NAME
-SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link WHERE amount > 0
--- in a fixed order, so identical runs give identical link ids
-ORDER BY credit_invoice_id, debit_invoice_id;
+SELECT (SELECT coalesce(max(link_id), 0) FROM invoice_links)
+       -- in a fixed order, so identical runs give identical link ids
+       + row_number() OVER (ORDER BY credit_invoice_id, debit_invoice_id) AS link_id,
+       credit_invoice_id, debit_invoice_id, amount, linked_on
+FROM credit_link WHERE amount > 0;
 -- the debit invoices credited, as they stand before the recompute (for the run's result)
 CREATE OR REPLACE TEMP TABLE debit_before AS
 SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before FROM invoices

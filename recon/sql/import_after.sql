@@ -20,9 +20,21 @@ GROUP BY c.credited_item_id
 HAVING (sum(c.quantity) > any_value(o.quantity) OR sum(c.net_amount) > any_value(o.net_amount)
         OR sum(c.tax_amount) > any_value(o.tax_amount)) AND count(s._row) > 0
 UNION ALL
-SELECT any_value(s._file), min(s._row), 'amount', l.credit_invoice_id, 'links_exceed_credit', any_value(i.total)::VARCHAR
-FROM invoice_links l JOIN invoices i ON i.invoice_id = l.credit_invoice_id
-LEFT JOIN s_links s ON s.credit_invoice_id = l.credit_invoice_id
-WHERE l.unlinked_on IS NULL
-GROUP BY l.credit_invoice_id HAVING sum(l.amount) > any_value(i.total) AND count(s._row) > 0
+-- links received beyond what payments left of a debit (SPEC §3: a link is capped at the
+-- debit's unpaid amount); named on the import's first link or payment row of the debit
+SELECT coalesce(sl._file, sp._file), coalesce(sl._row, sp._row), 'amount', b.invoice_id,
+       'links_exceed_debit', b.owed::VARCHAR
+FROM (
+    SELECT i.invoice_id, (i.total - coalesce(p.paid, 0))::DECIMAL(18,3) AS owed, l.received
+    FROM invoices i
+    JOIN (SELECT debit_invoice_id AS invoice_id, sum(amount) AS received FROM invoice_links
+          WHERE unlinked_on IS NULL GROUP BY 1) l USING (invoice_id)
+    LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments GROUP BY 1) p USING (invoice_id)
+    WHERE i.type = 'debit' AND i.voided_on IS NULL AND i.invoice_id IN (SELECT invoice_id FROM touched)
+) b
+LEFT JOIN (SELECT debit_invoice_id, min(_row) AS _row, any_value(_file) AS _file FROM s_links GROUP BY 1) sl
+    ON sl.debit_invoice_id = b.invoice_id
+LEFT JOIN (SELECT invoice_id, min(_row) AS _row, any_value(_file) AS _file FROM s_payments GROUP BY 1) sp
+    ON sp.invoice_id = b.invoice_id
+WHERE b.received > greatest(b.owed, 0) AND (sl._row IS NOT NULL OR sp._row IS NOT NULL)
 ORDER BY 1, 2, 3

@@ -8,6 +8,13 @@ WITH inv AS (
 ),
 inv_cur AS (
     SELECT inv.*, c.step_milli FROM inv LEFT JOIN currencies c USING (currency)
+),
+inv_void AS (
+    SELECT invoice_id, coalesce(voided_on, invoice_date) AS voided_on FROM s_invoices
+    WHERE status = 'void' OR voided_on IS NOT NULL
+    UNION ALL
+    SELECT invoice_id, voided_on FROM invoices
+    WHERE voided_on IS NOT NULL AND invoice_id NOT IN (SELECT invoice_id FROM s_invoices)
 )
 SELECT _file, _row, 'invoice_id' AS col, invoice_id AS value, 'id_exists' AS code, NULL AS a
 FROM s_invoices WHERE invoice_id IN (SELECT invoice_id FROM invoices)
@@ -99,4 +106,75 @@ WHERE milli(s.amount) % c.step_milli <> 0
 UNION ALL
 SELECT _file, _row, 'unlinked_on', unlinked_on::VARCHAR, 'unlink_before_link', linked_on::VARCHAR
 FROM s_links WHERE unlinked_on < linked_on
+UNION ALL
+-- an active link from or to a void invoice would still move the debit's unpaid amount
+SELECT s._file, s._row, 'unlinked_on', NULL, 'link_on_void', c.invoice_id || ' void'
+FROM s_links s JOIN inv_void c ON c.invoice_id IN (s.credit_invoice_id, s.debit_invoice_id)
+WHERE s.unlinked_on IS NULL OR s.unlinked_on > c.voided_on
+-- dated facts (SPEC §2): an item from its invoice's day on; a credit not before a debit
+-- it credits or links to
+UNION ALL
+SELECT s._file, s._row, 'added_on', s.added_on::VARCHAR, 'added_before_invoice', i.invoice_date::VARCHAR
+FROM s_items s JOIN inv i USING (invoice_id) WHERE s.added_on < i.invoice_date
+UNION ALL
+SELECT s._file, s._row, 'added_on', s.added_on::VARCHAR, 'added_before_invoice', i.invoice_date::VARCHAR
+FROM s_removed s JOIN inv i USING (invoice_id) WHERE s.added_on < i.invoice_date
+UNION ALL
+SELECT s._file, s._row, 'credited_item_id', s.credited_item_id, 'credit_before_debit',
+       d.invoice_id || ' (' || d.invoice_date::VARCHAR || ')'
+FROM s_items s JOIN inv c USING (invoice_id)
+JOIN (SELECT item_id, invoice_id FROM s_items UNION ALL SELECT item_id, invoice_id FROM invoice_items) di
+  ON di.item_id = s.credited_item_id
+JOIN inv d ON d.invoice_id = di.invoice_id
+WHERE c.type = 'credit' AND c.invoice_date < d.invoice_date
+-- removed items: items of a credit invoice, once
+UNION ALL
+SELECT s._file, s._row, 'invoice_id', s.invoice_id, 'removed_not_credit', NULL
+FROM s_removed s LEFT JOIN inv i USING (invoice_id) WHERE i.type IS DISTINCT FROM 'credit'
+UNION ALL
+SELECT _file, _row, 'item_id', item_id, 'id_exists', NULL
+FROM s_removed WHERE item_id IN (SELECT item_id FROM invoice_items UNION ALL SELECT item_id FROM s_items
+                                 UNION ALL SELECT item_id FROM removed_items)
+UNION ALL
+SELECT _file, _row, 'removed_on', removed_on::VARCHAR, 'removed_before_added', added_on::VARCHAR
+FROM s_removed WHERE removed_on < added_on
+-- refunds: from a credit invoice, in its currency's minor unit
+UNION ALL
+SELECT _file, _row, 'refund_id', refund_id, 'id_exists', NULL
+FROM s_refunds WHERE refund_id IN (SELECT refund_id FROM refunds)
+UNION ALL
+SELECT s._file, s._row, 'credit_invoice_id', s.credit_invoice_id, 'refund_not_credit', NULL
+FROM s_refunds s LEFT JOIN inv c ON c.invoice_id = s.credit_invoice_id WHERE c.type IS DISTINCT FROM 'credit'
+UNION ALL
+SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
+FROM s_refunds s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN currencies c USING (currency)
+WHERE milli(s.amount) % c.step_milli <> 0
+UNION ALL
+SELECT s._file, s._row, 'refunded_on', s.refunded_on::VARCHAR, 'refund_too_early', c.invoice_date::VARCHAR
+FROM s_refunds s JOIN inv c ON c.invoice_id = s.credit_invoice_id WHERE s.refunded_on < c.invoice_date
+-- the ledger's own tables
+UNION ALL
+SELECT _file, _row, 'batch_id', batch_id, 'id_exists', NULL
+FROM s_batches WHERE batch_id IN (SELECT batch_id FROM batches)
+UNION ALL
+SELECT s._file, s._row, 'digits', s.digits::VARCHAR, 'currency_digits_differ', c.digits::VARCHAR
+FROM s_currencies s JOIN currencies c USING (currency) WHERE s.digits <> c.digits
+UNION ALL
+SELECT _file, _row, 'digits', digits::VARCHAR, 'digits_out_of_range', NULL
+FROM s_currencies WHERE digits NOT BETWEEN 0 AND 3
+-- nothing may be dated in a closed month (periods.py): $locked_through, the end of the
+-- last closed month of the ledger before this import
+UNION ALL
+SELECT _file, _row, col, day::VARCHAR, 'period_closed', $lock_note
+FROM (
+    SELECT _file, _row, 'invoice_date' AS col, invoice_date AS day FROM s_invoices
+    UNION ALL SELECT _file, _row, 'voided_on', voided_on FROM s_invoices
+    UNION ALL SELECT _file, _row, 'added_on', added_on FROM s_items
+    UNION ALL SELECT _file, _row, 'removed_on', removed_on FROM s_removed
+    UNION ALL SELECT _file, _row, 'paid_on', paid_on FROM s_payments
+    UNION ALL SELECT _file, _row, 'refunded_on', refunded_on FROM s_refunds
+    UNION ALL SELECT _file, _row, 'linked_on', linked_on FROM s_links
+    UNION ALL SELECT _file, _row, 'unlinked_on', unlinked_on FROM s_links
+)
+WHERE day <= $locked_through
 ORDER BY 1, 2, 3

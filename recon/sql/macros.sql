@@ -20,4 +20,4 @@ CREATE OR REPLACE TEMP MACRO share_milli(n, c, q, step) AS CASE
 -- A credit item's id: <credit invoice>-<line>, the line zero-padded to 3 digits and
 -- wider past 999 (lpad alone would cut line 1000 to "100", an id already taken).
 CREATE OR REPLACE TEMP MACRO line_id(credit, line) AS
-    credit || '-' || CASE WHEN line < 1000 THEN lpad(line::VARCHAR, 3, '0') ELSE line::VARCHAR END
+    credit || '-' || CASE WHEN line < 1000 THEN lpad(line::VARCHAR, 3, '0') ELSE line::VARCHAR END;

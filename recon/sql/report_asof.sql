@@ -1,19 +1,27 @@
 -- The ledger as of the end of day $as_of, rebuilt from dated facts only, so a report
 -- for a past month reads the same after later activity. One row per invoice issued by
 -- then (invoice_date <= $as_of). Same formulas as derived.sql, filtered by date:
---   items      count from their invoice's invoice_date (they carry no date of their own)
---   payments   count when paid_on <= $as_of
+--   items      count from added_on (an item added to an existing credit invoice counts
+--              from the day it was added) until removed_on (items taken off a credit)
+--   payments   count when paid_on <= $as_of; refunds when refunded_on <= $as_of
 --   links      count when linked_on <= $as_of and not yet unlinked (unlinked_on > $as_of)
 --   void       when voided_on <= $as_of
 -- `balance` is the unclamped balance (debit: total − paid − received; credit: total −
--- given), also for void invoices; `unpaid_amount` applies the void and the floor at 0.
+-- given − refunded), also for void invoices; `unpaid_amount` applies the void and the floor at 0.
 -- The roll-forward needs both: unpaid = balance − void_balance + overpaid.
 WITH inv AS (
     SELECT * FROM invoices WHERE invoice_date <= $as_of
 ),
 it AS (
     SELECT invoice_id, sum(amount) AS total, count(*) AS n
-    FROM invoice_items WHERE invoice_id IN (SELECT invoice_id FROM inv) GROUP BY invoice_id
+    FROM item_history
+    WHERE added_on <= $as_of AND (removed_on IS NULL OR removed_on > $as_of)
+      AND invoice_id IN (SELECT invoice_id FROM inv)
+    GROUP BY invoice_id
+),
+rf AS (
+    SELECT credit_invoice_id AS invoice_id, sum(amount) AS refunded FROM refunds
+    WHERE refunded_on <= $as_of GROUP BY 1
 ),
 p AS (
     SELECT invoice_id, sum(amount) AS paid FROM payments WHERE paid_on <= $as_of GROUP BY invoice_id
@@ -33,14 +41,17 @@ b AS (
            coalesce(p.paid, 0)::DECIMAL(18,3) AS paid,
            coalesce(lr.amount, 0)::DECIMAL(18,3) AS received,
            coalesce(lg.amount, 0)::DECIMAL(18,3) AS given,
+           coalesce(rf.refunded, 0)::DECIMAL(18,3) AS refunded,
            (CASE WHEN i.type = 'debit'
                  THEN coalesce(it.total, 0) - coalesce(p.paid, 0) - coalesce(lr.amount, 0)
-                 ELSE coalesce(it.total, 0) - coalesce(lg.amount, 0) END)::DECIMAL(18,3) AS balance
+                 ELSE coalesce(it.total, 0) - coalesce(lg.amount, 0) - coalesce(rf.refunded, 0)
+            END)::DECIMAL(18,3) AS balance
     FROM inv i
     LEFT JOIN it USING (invoice_id)
     LEFT JOIN p USING (invoice_id)
     LEFT JOIN lr USING (invoice_id)
     LEFT JOIN lg USING (invoice_id)
+    LEFT JOIN rf USING (invoice_id)
 )
 SELECT *,
        (CASE WHEN is_void THEN 0 WHEN type = 'debit' THEN greatest(balance, 0)

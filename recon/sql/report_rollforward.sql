@@ -20,9 +20,12 @@ cur AS (
     SELECT currency FROM asof_close UNION SELECT currency FROM asof_open
 ),
 issued AS (
+    -- debit items by the day they took effect (an item imported later onto an existing
+    -- debit invoice counts from its added_on)
     SELECT d.currency, sum(it.amount) AS amount
-    FROM invoice_items it JOIN d USING (invoice_id)
-    WHERE d.invoice_date > $opening AND d.invoice_date <= $closing GROUP BY 1
+    FROM item_history it JOIN d USING (invoice_id)
+    WHERE greatest(it.added_on, d.invoice_date) > $opening
+      AND greatest(it.added_on, d.invoice_date) <= $closing GROUP BY 1
 ),
 paid AS (
     SELECT d.currency, sum(p.amount) AS amount

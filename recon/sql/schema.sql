@@ -16,7 +16,10 @@
 --     the ledger) or from the credit engine (<credit invoice>-<line>, unique per credit
 --     invoice; credit_write.sql refuses an id the ledger already has). integrity.sql
 --     reports a repeated id (rule duplicate_item_id).
---   * invoice_links.link_id comes from link_seq only (nothing else writes it).
+--   * invoice_links.link_id and audit_log.audit_id are the table's highest id + 1 (+ the
+--     row's place in its statement), given explicitly by every insert: a DuckDB sequence
+--     hands out numbers a rolled-back dry run never gives back, and an export must be
+--     imported again with its ids as they were.
 --   * References (items and payments to invoices, links to both sides, invoices to
 --     currencies) are checked by the code that writes them (credit_checks.sql,
 --     import_checks.sql, links.py) and reported by integrity.sql (rules *_orphan), not
@@ -54,6 +57,7 @@ CREATE TABLE IF NOT EXISTS invoices (
     batch_id VARCHAR,
     voided_on DATE,
     created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    account_name VARCHAR,
     CHECK (type = 'credit' OR origin IS NULL)
 );
 CREATE TABLE IF NOT EXISTS invoice_items (
@@ -71,8 +75,37 @@ CREATE TABLE IF NOT EXISTS invoice_items (
     period_end DATE,
     credited_item_id VARCHAR USING COMPRESSION zstd,
     cancelled_on DATE,
+    -- the day the item takes effect in the books: its invoice's date, or for an item
+    -- added to an existing credit invoice (`recon credit --into`) the day it was added
+    added_on DATE NOT NULL,
+    product_code VARCHAR,
     CHECK (amount = net_amount + tax_amount),
     CHECK (period_start IS NULL OR period_end IS NULL OR period_start <= period_end)
+);
+-- Items taken off a credit invoice (`recon remove-items`): a dated fact like any other,
+-- so the item leaves invoice_items (what every current figure reads) and is kept here
+-- with the day it stopped counting; the ledger as of an earlier day still sees it.
+-- Same columns as invoice_items (tests/test_periods.py checks they stay the same), no
+-- checks: rows arrive only from invoice_items.
+CREATE TABLE IF NOT EXISTS removed_items (
+    item_id VARCHAR NOT NULL,
+    invoice_id VARCHAR NOT NULL,
+    line_no INTEGER NOT NULL,
+    description VARCHAR,
+    quantity DECIMAL(18,6) NOT NULL,
+    unit_price DECIMAL(18,6) NOT NULL,
+    tax_rate DECIMAL(9,6) NOT NULL,
+    net_amount DECIMAL(18,3) NOT NULL,
+    tax_amount DECIMAL(18,3) NOT NULL,
+    amount DECIMAL(18,3) NOT NULL,
+    period_start DATE,
+    period_end DATE,
+    credited_item_id VARCHAR,
+    cancelled_on DATE,
+    added_on DATE NOT NULL,
+    product_code VARCHAR,
+    removed_on DATE NOT NULL,
+    CHECK (removed_on >= added_on)
 );
 CREATE TABLE IF NOT EXISTS payments (
     payment_id VARCHAR PRIMARY KEY,
@@ -80,17 +113,24 @@ CREATE TABLE IF NOT EXISTS payments (
     amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
     paid_on DATE NOT NULL
 );
-CREATE SEQUENCE IF NOT EXISTS link_seq;
 -- A link is a dated fact: unlinking (or voiding the credit) sets unlinked_on instead of
 -- deleting the row, so that the ledger as of an earlier date can be rebuilt.
 CREATE TABLE IF NOT EXISTS invoice_links (
-    link_id BIGINT NOT NULL DEFAULT nextval('link_seq'),
+    link_id BIGINT NOT NULL,
     credit_invoice_id VARCHAR NOT NULL USING COMPRESSION zstd,
     debit_invoice_id VARCHAR NOT NULL USING COMPRESSION zstd,
     amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
     linked_on DATE NOT NULL,
     unlinked_on DATE,
     CHECK (unlinked_on IS NULL OR unlinked_on >= linked_on)
+);
+-- Money paid back to the customer from a credit invoice's available amount.
+CREATE TABLE IF NOT EXISTS refunds (
+    refund_id VARCHAR PRIMARY KEY,
+    credit_invoice_id VARCHAR NOT NULL,
+    amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
+    refunded_on DATE NOT NULL,
+    reference VARCHAR
 );
 -- Credit invoice numbers: one counter, never reused (CN-<year>-<counter>).
 CREATE TABLE IF NOT EXISTS numbering (
@@ -105,10 +145,9 @@ CREATE TABLE IF NOT EXISTS batches (
     rows_in BIGINT NOT NULL,
     applied_at TIMESTAMP NOT NULL
 );
-CREATE SEQUENCE IF NOT EXISTS audit_seq;
 -- Every change, who made it and what it did.
 CREATE TABLE IF NOT EXISTS audit_log (
-    audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+    audit_id BIGINT PRIMARY KEY,
     logged_at TIMESTAMP NOT NULL,
     os_user VARCHAR,
     command VARCHAR NOT NULL,
@@ -119,5 +158,29 @@ CREATE TABLE IF NOT EXISTS audit_log (
     totals VARCHAR,
     detail VARCHAR
 );
+-- Closed months (periods.py). A closed month's report tables are kept as digests, so a
+-- later report of that month can show it still reads as signed off; nothing may be
+-- dated on or before the end of the last closed month until it is reopened.
+CREATE TABLE IF NOT EXISTS period_closes (
+    period VARCHAR PRIMARY KEY,          -- YYYY-MM
+    period_start DATE NOT NULL,
+    period_end DATE NOT NULL,
+    closed_by VARCHAR NOT NULL,
+    closed_at TIMESTAMP NOT NULL,
+    digest VARCHAR NOT NULL,             -- sha256 over the table digests
+    table_digests VARCHAR NOT NULL,      -- JSON {table: sha256 of its CSV}
+    reviewed_by VARCHAR,
+    reviewed_at TIMESTAMP
+);
+-- Every close, review and reopen, with who, when and why (the audit of the closes).
+CREATE TABLE IF NOT EXISTS period_events (
+    event_id BIGINT PRIMARY KEY,
+    period VARCHAR NOT NULL,
+    action VARCHAR NOT NULL CHECK (action IN ('close', 'review', 'reopen')),
+    by_name VARCHAR NOT NULL,
+    event_at TIMESTAMP NOT NULL,
+    reason VARCHAR,
+    digest VARCHAR
+);
 INSERT INTO numbering VALUES ('CN', 0) ON CONFLICT DO NOTHING;
-INSERT INTO meta VALUES ('schema_version', '1') ON CONFLICT DO NOTHING
+INSERT INTO meta VALUES ('schema_version', '2') ON CONFLICT DO NOTHING
