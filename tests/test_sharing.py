@@ -167,10 +167,15 @@ def _code_cells(notebook: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", ["01_credit_items", "03_bulk_corrections"])
 def test_the_notebooks_hold_nothing_between_cells(name, tmp_path, monkeypatch):
-    # each cell run as the kernel runs it; after every cell the file must be free
+    # each cell run by IPython, as the kernel runs it; after every cell the file must be free
+    from IPython.core.interactiveshell import InteractiveShell
+
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    for n, source in enumerate(_code_cells(ROOT / "notebooks" / f"{name}.ipynb"), start=1):
-        exec(compile(source, f"{name} cell {n}", "exec"), namespace)
-        assert dbmod.held() == {}, f"{name} cell {n} left the ledger held"
-    shutil.rmtree(Path(namespace["path"]).parent, ignore_errors=True)
+    shell = InteractiveShell.instance()
+    try:
+        for n, source in enumerate(_code_cells(ROOT / "notebooks" / f"{name}.ipynb"), start=1):
+            shell.run_cell(source, silent=True).raise_error()
+            assert dbmod.held() == {}, f"{name} cell {n} left the ledger held"
+        shutil.rmtree(Path(shell.user_ns["path"]).parent, ignore_errors=True)
+    finally:
+        InteractiveShell.clear_instance()
