@@ -138,9 +138,9 @@ class _Engine:
                     raise _HeldHere(key)
                 f.users += 1
                 return key, f.alias, True
-            alias = f"ledger_{next(self.aliases)}"
-            literal = "'" + key.replace("'", "''") + "'"
-            self.con.execute(f"ATTACH {literal} AS {alias}" + (" (READ_ONLY)" if read_only else ""))
+            alias = f"ledger_{next(self.aliases)}"  # chosen here; the path is a parameter
+            self.con.execute(f"ATTACH $path AS {alias}" + (" (READ_ONLY)" if read_only else ""),
+                             {"path": key})
             self.files[key] = _Attached(alias, read_only)
             return key, alias, False
 

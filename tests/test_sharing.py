@@ -179,3 +179,11 @@ def test_the_notebooks_hold_nothing_between_cells(name, tmp_path, monkeypatch):
         shutil.rmtree(Path(shell.user_ns["path"]).parent, ignore_errors=True)
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_a_path_with_quotes_is_just_a_path(sample_ledger, tmp_path):
+    # the path is a parameter of ATTACH, never SQL text
+    target = tmp_path / "it's; DETACH" / "bo'oks.duckdb"
+    target.parent.mkdir()
+    shutil.copy(sample_ledger, target)
+    assert len(recon.Ledger(target).table("invoices")) == 300
