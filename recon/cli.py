@@ -263,7 +263,8 @@ def cmd_unlink(args) -> int:
 
 
 def cmd_remove_items(args) -> int:
-    with Ledger(args.ledger) as lg:
+    # one hold for both calls: once the items are removed, showing the result never waits
+    with Ledger(args.ledger) as lg, lg.session(write=True):
         left = lg.remove_items(args.credit, args.items)
         head = lg.invoice(args.credit).iloc[0]
     print(f"{args.credit}: {len(left)} item(s) left, total {_money(head.total, head.currency)}, {head.status}")

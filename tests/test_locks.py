@@ -177,3 +177,14 @@ def test_nothing_is_held_once_a_refusal_is_raised(sample_copy):
         assert dbmod.held() == {}
     finally:
         release(holder)
+
+
+def test_how_long_to_wait(monkeypatch):
+    monkeypatch.delenv("RECON_WAIT", raising=False)
+    assert dbmod.wait_seconds() == 10  # the default
+    monkeypatch.setenv("RECON_WAIT", "2.5")
+    assert dbmod.wait_seconds() == 2.5
+    with dbmod.default_wait("30"):  # the command line's --wait beats the environment
+        assert dbmod.wait_seconds() == 30
+        assert dbmod.wait_seconds(0) == 0  # and a Ledger's own wait beats both
+    assert dbmod.wait_seconds() == 2.5
