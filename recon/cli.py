@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .db import default_wait
 from .errors import EXIT_OK, ReconError
 from .ledger import Ledger, init
 
@@ -20,6 +21,12 @@ from .ledger import Ledger, init
 def _ledger_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", default=None, metavar="PATH",
                    help="the ledger file (DuckDB); default: $RECON_LEDGER")
+    _wait_arg(p)
+
+
+def _wait_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wait", default=None, metavar="SECONDS",
+                   help="how long to wait while another process uses the ledger; default: $RECON_WAIT or 10")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on the bundled sample data")
     p.add_argument("--out", default="recon-demo", metavar="DIR", help="output folder (default: ./recon-demo)")
     p.add_argument("--data", default=None, metavar="DIR", help="sample data folder (default: the bundled data/)")
+    _wait_arg(p)
     return parser
 
 
@@ -282,7 +290,8 @@ def cmd_unlink(args) -> int:
 
 
 def cmd_remove_items(args) -> int:
-    with Ledger(args.ledger) as lg:
+    # one hold for both calls: once the items are removed, showing the result never waits
+    with Ledger(args.ledger) as lg, lg.session(write=True):
         left = lg.remove_items(args.credit, args.items, date=args.date)
         head = lg.invoice(args.credit).iloc[0]
     print(f"{args.credit}: {len(left)} item(s) left, total {_money(head.total, head.currency)}, {head.status}")
@@ -430,7 +439,8 @@ def _table(df: pd.DataFrame, currency: str | None = None) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with default_wait(args.wait):
+            return COMMANDS[args.command](args)
     except ReconError as exc:
         print(f"recon {args.command}: {exc.summary()}", file=sys.stderr)
         return exc.exit_code

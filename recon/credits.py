@@ -93,7 +93,7 @@ class CreditResult:
     """What a credit run created (or, for a dry run, would create).
 
     ``items`` of a large run (more than ``EAGER_ITEMS`` lines, kept) is read from the
-    ledger on first use: read it while the ledger is open. ``item_count`` is always there.
+    ledger on first use, opening it again if need be. ``item_count`` is always there.
     """
 
     credits: pd.DataFrame
@@ -297,23 +297,22 @@ def _items_loader(db: Database, spans: pd.DataFrame) -> Callable[[], pd.DataFram
     credit invoice (the same frame the run would have built)."""
 
     def load() -> pd.DataFrame:
-        if db.con is None:
-            raise BadInput("the items of this large credit run are read from the ledger on first use, "
-                           "and the ledger is closed: read .items before closing it")
-        db.con.register("credit_spans", spans)
-        try:
-            return db.frame(
-                "SELECT ci.invoice_id AS credit_invoice_id, ci.item_id, ci.line_no::BIGINT AS line_no,"
-                " d.invoice_id AS debit_invoice_id, ci.credited_item_id, ci.description, ci.quantity,"
-                " ci.net_amount, ci.tax_amount, ci.amount, c.currency"
-                " FROM credit_spans s"
-                " JOIN invoice_items ci ON ci.invoice_id = s.credit_invoice_id"
-                "  AND ci.line_no BETWEEN s.first_line AND s.last_line"
-                " JOIN invoices c ON c.invoice_id = ci.invoice_id"
-                " JOIN invoice_items d ON d.item_id = ci.credited_item_id"
-                " ORDER BY ci.invoice_id, ci.line_no")
-        finally:
-            db.con.unregister("credit_spans")
+        # the call that ran it may be over: then the ledger is opened again, read-only
+        with db.reading():
+            db.con.register("credit_spans", spans)
+            try:
+                return db.frame(
+                    "SELECT ci.invoice_id AS credit_invoice_id, ci.item_id, ci.line_no::BIGINT AS line_no,"
+                    " d.invoice_id AS debit_invoice_id, ci.credited_item_id, ci.description, ci.quantity,"
+                    " ci.net_amount, ci.tax_amount, ci.amount, c.currency"
+                    " FROM credit_spans s"
+                    " JOIN invoice_items ci ON ci.invoice_id = s.credit_invoice_id"
+                    "  AND ci.line_no BETWEEN s.first_line AND s.last_line"
+                    " JOIN invoices c ON c.invoice_id = ci.invoice_id"
+                    " JOIN invoice_items d ON d.item_id = ci.credited_item_id"
+                    " ORDER BY ci.invoice_id, ci.line_no")
+            finally:
+                db.con.unregister("credit_spans")
 
     return load
 

@@ -3,15 +3,36 @@
 Everything that touches the DuckDB connection directly lives here, so the rules about
 money (never .df(), which makes DECIMAL float64) and transactions (DuckDB silently
 rolls back a COMMIT after an error) are handled once.
+
+Opening and the file lock. DuckDB locks a ledger file for as long as a connection to it
+is open: a writer shuts everyone else out, a reader shuts writers out (STACK_NOTES). So
+recon holds a file only for one operation. Each process keeps one in-memory DuckDB, the
+*engine*, which holds recon's macros; a :class:`Database` ATTACHes the ledger file to it
+when it first runs a statement and DETACHes it on :meth:`Database.close` (DETACH
+checkpoints a written file, then releases the lock). Attaching costs ~2 ms on a 1M-item
+ledger where ``duckdb.connect`` costs ~20 ms of instance start-up (benchmarks/RESULTS.md).
+A file held by another process is retried until the ``wait`` runs out (``$RECON_WAIT``,
+default 10 s), saying once on stderr who holds it; then :class:`LedgerInUse` (exit 2).
+Nothing has run on the ledger before the attach succeeds, so a wait never leaves half
+of anything behind.
 """
 
 from __future__ import annotations
 
 import getpass
+import itertools
 import json
+import math
 import os
+import random
 import re
+import sys
+import threading
+import time
+import weakref
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -26,6 +47,10 @@ from .money import STORED_DIGITS, currency_digits, known_currencies
 SCHEMA_VERSION = 2
 _LOCK = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
+WAIT_DEFAULT = 10.0
+# The CLI's --wait for the command it runs (see default_wait); None: $RECON_WAIT or 10 s.
+_WAIT: ContextVar[float | None] = ContextVar("recon_wait", default=None)
+
 
 def _recompute_sql(scoped: bool) -> str:
     derived = sql.load("derived")
@@ -35,41 +60,263 @@ def _recompute_sql(scoped: bool) -> str:
     return sql.load("recompute").replace("{derived}", derived)
 
 
-class Database:
-    """An open ledger file: one DuckDB connection and its transaction."""
+# -- how long to wait for a busy ledger ----------------------------------------------------
 
-    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, create: bool = False):
+
+def wait_seconds(wait: float | str | None = None) -> float:
+    """Seconds to wait for a ledger another process holds: ``wait``, else the CLI's
+    ``--wait``, else ``$RECON_WAIT``, else 10."""
+    what = "--wait"
+    if wait is None:
+        wait = _WAIT.get()
+    if wait is None:
+        wait, what = os.environ.get("RECON_WAIT"), "RECON_WAIT"
+        if wait is None or not wait.strip():
+            return WAIT_DEFAULT
+    try:
+        seconds = float(wait)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise BadInput(f"{what} {wait!r} is not a number of seconds: give 0 or more, e.g. {what} 30"
+                       if what == "--wait" else
+                       f"{what}={wait!r} is not a number of seconds: set it to 0 or more, e.g. {what}=30")
+    return seconds
+
+
+@contextmanager
+def default_wait(seconds: float | str | None):
+    """Within the block, ledgers opened without their own ``wait`` wait ``seconds``
+    (the command line's ``--wait``); None keeps $RECON_WAIT / 10 s."""
+    token = _WAIT.set(None if seconds is None else wait_seconds(seconds))
+    try:
+        yield
+    finally:
+        _WAIT.reset(token)
+
+
+def say_waiting(message: str) -> None:
+    """Tell the analyst once that a command waits (stderr: the terminal, or the cell's
+    output in a notebook)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the engine: this process's in-memory DuckDB, where ledger files are attached --------------
+
+
+@dataclass
+class _Attached:
+    alias: str
+    read_only: bool
+    users: int = 1
+
+
+class _Engine:
+    """One in-memory DuckDB per process. recon's macros live in its own catalog
+    (memory.main), made once, so every connection has them without defining them again
+    (they cost ~2.5 ms a connection as TEMP macros); ledger files are attached to it,
+    each once however many Database objects of this process use it."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.con = duckdb.connect(":memory:")
+        # DuckDB draws a progress bar on stderr during long queries (STACK_NOTES)
+        self.con.execute("SET enable_progress_bar = false")
+        for stmt in sql.statements("macros"):
+            # a TEMP macro would belong to this one connection; here every cursor finds it
+            self.con.execute(re.sub(r"\bTEMP\s+MACRO\b", "MACRO", stmt))
+        self.files: dict[str, _Attached] = {}
+        self.guard = threading.Lock()
+        self.aliases = itertools.count(1)
+
+    def attach(self, path: Path, read_only: bool) -> tuple[str, str, bool]:
+        """Attach ``path`` (or share its attachment): its key, alias, and whether it was
+        attached already. Raises DuckDB's lock error while another process holds it."""
+        key = os.path.realpath(path)
+        with self.guard:
+            f = self.files.get(key)
+            if f is not None:
+                if f.read_only and not read_only:
+                    raise _HeldHere(key)
+                f.users += 1
+                return key, f.alias, True
+            alias = f"ledger_{next(self.aliases)}"  # chosen here; the path is a parameter
+            self.con.execute(f"ATTACH $path AS {alias}" + (" (READ_ONLY)" if read_only else ""),
+                             {"path": key})
+            self.files[key] = _Attached(alias, read_only)
+            return key, alias, False
+
+    def cursor(self, alias: str) -> duckdb.DuckDBPyConnection:
+        with self.guard:
+            con = self.con.cursor()
+        # the ledger's tables first, then recon's macros; TEMP objects are always found
+        con.execute(f"SET search_path = '{alias}.main,memory.main'")
+        return con
+
+    def detach(self, key: str) -> None:
+        """The last user of a file gone: DETACH (a written file is checkpointed, then its
+        lock released)."""
+        with self.guard:
+            f = self.files[key]
+            f.users -= 1
+            if f.users == 0:
+                del self.files[key]
+                self.con.execute(f"DETACH {f.alias}")
+
+
+class NeedsUpgrade(BadInput):
+    """A ledger made by an older recon, opened read-only (it upgrades on a write open)."""
+
+
+class _HeldHere(Exception):
+    """This process holds the file read-only and a write wants it."""
+
+
+_ENGINE: _Engine | None = None
+_ENGINE_GUARD = threading.Lock()
+# files (device, inode) this process has seen to be recon ledgers: the check runs once
+_LEDGERS: set[tuple[int, int]] = set()
+
+
+def _engine() -> _Engine:
+    global _ENGINE
+    with _ENGINE_GUARD:
+        if _ENGINE is None or _ENGINE.pid != os.getpid():  # a forked child needs its own
+            _ENGINE = _Engine()
+        return _ENGINE
+
+
+def held() -> dict[str, str]:
+    """The ledger files this process holds now, with their mode ("read-only"/"read-write").
+    Between operations of a :class:`recon.Ledger` it is empty."""
+    eng = _ENGINE
+    if eng is None or eng.pid != os.getpid():
+        return {}
+    with eng.guard:
+        return {k: "read-only" if f.read_only else "read-write" for k, f in eng.files.items()}
+
+
+def _attach_waiting(eng: _Engine, path: Path, read_only: bool, wait: float) -> tuple[str, str, bool]:
+    """eng.attach, retried while another process holds the file, for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    told, pause = False, 0.02
+    while True:
+        try:
+            return eng.attach(path, read_only)
+        except duckdb.IOException as exc:
+            holder = _LOCK.search(str(exc))
+            if holder is None:
+                raise BadInput(f"ledger {path} cannot be opened: {_first_line(exc)}") from None
+            who = f"another process ({holder['prog'].strip()}, PID {holder['pid']})"
+        except _HeldHere:
+            who = f"this process (PID {os.getpid()}, open read-only by another Ledger or session)"
+        except duckdb.Error as exc:
+            if "Unique file handle conflict" in str(exc):
+                raise LedgerInUse(
+                    f"ledger {path} is open in another DuckDB connection of this process: "
+                    "close that connection, then run again") from None
+            raise BadInput(f"ledger {path} cannot be opened: {_first_line(exc)}") from None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            waited = f"; waited {_seconds(wait)}" if wait > 0 else ""
+            raise LedgerInUse(
+                f"ledger {path} is in use by {who}{waited}: wait for it to finish, or close that "
+                "notebook kernel or command, then run again (--wait SECONDS or RECON_WAIT waits longer)")
+        if not told:
+            say_waiting(f"recon: ledger {path} is in use by {who}; waiting up to {_seconds(wait)}")
+            told = True
+        # jittered so that processes polling the same file do not move in step
+        time.sleep(min(left, pause * random.uniform(0.5, 1.5)))
+        pause = min(pause * 2, 0.25)
+
+
+def _seconds(s: float) -> str:
+    return f"{s:g} s"
+
+
+def _release(eng: _Engine, key: str, con) -> None:
+    try:
+        con.close()  # rolls back anything left open
+    finally:
+        eng.detach(key)
+
+
+class Database:
+    """A ledger file and, while an operation runs, its DuckDB connection and transaction.
+
+    ``Database(path)`` opens at once (read-write, or ``read_only``); :meth:`close`
+    releases the file. A handle made with ``on_demand=True`` (what :class:`recon.Ledger`
+    keeps) connects again by itself when used after closing, in the mode of
+    :attr:`read_only`. ``wait``: seconds to wait for a file another process holds
+    (None: the CLI's --wait, else $RECON_WAIT, else 10).
+    """
+
+    def __init__(self, path: str | os.PathLike, *, read_only: bool = False, create: bool = False,
+                 wait: float | None = None, on_demand: bool = False):
         self.path = Path(path)
         self.read_only = read_only
+        self.wait = wait
+        self.on_demand = on_demand
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._release: weakref.finalize | None = None
+        self._in_tx = False
         if not create and not self.path.exists():
             raise BadInput(
                 f"ledger {self.path} does not exist: create it with `recon init --ledger {self.path}`"
             )
-        if create and self.path.exists() and self.path.stat().st_size > 0:
-            pass  # init on an existing ledger is idempotent: the schema is IF NOT EXISTS
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise _explain_open_error(self.path, exc) from None
-        except duckdb.Error as exc:
-            raise BadInput(f"ledger {self.path} cannot be opened: {_first_line(exc)}") from None
-        self._in_tx = False
-        if create:
-            self._create_schema()
-        elif not self._has_schema():
-            self.con.close()
-            raise BadInput(f"{self.path} is not a recon ledger: create one with `recon init`")
-        else:
-            self._upgrade()
-        for stmt in sql.statements("macros") + sql.statements("views"):
-            self.con.execute(stmt)
-        self.con.execute("CREATE OR REPLACE TEMP TABLE touched (invoice_id VARCHAR)")
+        # init on an existing ledger is idempotent: the schema is IF NOT EXISTS
+        self.open(create=create)
 
     # -- lifecycle -------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection (connecting now if this handle is on demand)."""
+        if self._con is None:
+            if not self.on_demand:
+                raise ReconError(f"ledger {self.path} is closed: open it again")
+            self.open()
+        return self._con
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+    def open(self, *, read_only: bool | None = None, create: bool = False) -> Database:
+        """Attach the file (waiting while another process holds it); a no-op when open."""
+        if self._con is not None:
+            return self
+        if read_only is not None:
+            self.read_only = read_only
+        if create and self.read_only:
+            raise ReconError(f"ledger {self.path} cannot be created read-only")
+        eng = _engine()
+        key, alias, shared = _attach_waiting(eng, self.path, self.read_only, wait_seconds(self.wait))
+        try:
+            con = eng.cursor(alias)
+            con.execute("CREATE TEMP TABLE touched (invoice_id VARCHAR)")
+        except BaseException:
+            eng.detach(key)
+            raise
+        self._con = con
+        self._release = weakref.finalize(self, _release, eng, key, con)
+        try:
+            if create:
+                self._create_schema()
+            elif not shared:
+                self._check_schema()
+            # per-connection views over the ledger's tables (views.sql), once they exist
+            for stmt in sql.statements("views"):
+                con.execute(stmt)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
     def close(self) -> None:
-        if getattr(self, "con", None) is not None:
-            self.con.close()
-            self.con = None
+        """Release the file (a written ledger is checkpointed first); safe to repeat."""
+        release, self._release, self._con, self._in_tx = self._release, None, None, False
+        if release is not None:
+            release()
 
     def __enter__(self) -> Database:
         return self
@@ -77,8 +324,31 @@ class Database:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _has_schema(self) -> bool:
-        return self.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'") == 1
+    @contextmanager
+    def reading(self):
+        """This connection if one is open, else a read-only one for the block: how a
+        result read after its operation (a lazy frame) opens the ledger again."""
+        if self._con is not None:
+            yield self
+            return
+        mode = self.read_only
+        self.open(read_only=True)
+        try:
+            yield self
+        finally:
+            self.close()
+            self.read_only = mode
+
+    def _check_schema(self) -> None:
+        # once per file and process: a ledger stays one (~1 ms saved on every open)
+        st = os.stat(self.path)
+        if (st.st_dev, st.st_ino) in _LEDGERS:
+            return
+        if self.scalar("SELECT count(*) FROM duckdb_tables()"
+                       " WHERE database_name = current_database() AND table_name = 'meta'") != 1:
+            raise BadInput(f"{self.path} is not a recon ledger: create one with `recon init`")
+        self._upgrade()
+        _LEDGERS.add((st.st_dev, st.st_ino))
 
     def _upgrade(self) -> None:
         """Bring a ledger made by an older recon to this schema (sql/migrate_v*.sql)."""
@@ -86,8 +356,7 @@ class Database:
         if version >= SCHEMA_VERSION:
             return
         if self.read_only:
-            self.con.close()
-            raise BadInput(f"ledger {self.path} was made by an older recon (schema {version}); open it "
+            raise NeedsUpgrade(f"ledger {self.path} was made by an older recon (schema {version}); open it "
                            "once for writing to upgrade it, e.g. `recon upgrade --ledger "
                            f"{self.path}`")
         with self.transaction():
@@ -205,13 +474,3 @@ def _os_user() -> str:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def _explain_open_error(path: Path, exc: Exception) -> ReconError:
-    m = _LOCK.search(str(exc))
-    if m:
-        return LedgerInUse(
-            f"ledger {path} is in use by another process ({m['prog'].strip()}, PID {m['pid']}): "
-            "wait for it to finish, or close that notebook kernel or command, then run again"
-        )
-    return BadInput(f"ledger {path} cannot be opened: {_first_line(exc)}")

@@ -2,26 +2,51 @@
 
 ```python
 import recon
-with recon.Ledger("books.duckdb") as lg:
-    lg.unpaid_debits("ACC-1001")              # the picker
-    lg.creditable_items("INV-2026-000177")    # items and what is left to credit
-    res = lg.credit("INV-2026-000177", {"ITM-0000590": "1"}, reason="Goodwill")
-    lg.show(res.credit_invoice_id)
+lg = recon.Ledger("books.duckdb")
+lg.unpaid_debits("ACC-1001")              # the picker
+lg.creditable_items("INV-2026-000177")    # items and what is left to credit
+res = lg.credit("INV-2026-000177", {"ITM-0000590": "1"}, reason="Goodwill")
+lg.show(res.credit_invoice_id)
 ```
 Each method is a few lines over a module that owns the concept.
+
+Sharing the file. A ``Ledger`` holds nothing between calls: each method opens the file
+for itself (read-only when it only reads, so readers share it), commits, and closes it,
+so a notebook or the credit dialog left open never blocks another analyst's ``recon``
+command. A call that finds the file busy waits up to ``wait`` seconds (default: the
+CLI's ``--wait``, else ``$RECON_WAIT``, else 10), saying once on stderr for which
+process, then raises :class:`recon.LedgerInUse`. What a call returns (frames,
+``CreditResult``, ``BulkResult``, ``Report``) stays usable after the file is closed;
+the lazily built ``items`` of a large credit run opens the ledger again to read them.
+
+Writing a method: decorate it ``@_reads`` or ``@_writes`` and use ``self.db`` inside;
+the decorator holds the file for the call (one connection however many statements).
+
+Holding the file for a block (internal code, tests)::
+
+    with lg.session(write=True) as db:   # a recon.db.Database; released at the end
+        credits.credit(db, ...)
+        breaches(db)
+
+``lg.db`` outside a session is the same handle, connecting on first use and kept open
+(the file held) until the end of the next Ledger call, or ``lg.close()``; calls made
+inside ``with lg.db.transaction():`` join that transaction and leave it open. It suits
+tests and scripts; notebooks call the methods, which never leave the file held.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from . import bulk, cancellations, credits, links, periods, removal, transfer, views
-from .db import Database
-from .errors import BadInput
+from .db import Database, NeedsUpgrade
+from .errors import BadInput, ReconError
 from .files import FileFormat
 
 
@@ -33,29 +58,95 @@ def resolve_path(path: str | os.PathLike | None) -> Path:
     return Path(path)
 
 
+def _reads(method):
+    """A Ledger method that only reads: it holds the file read-only for the call."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with self.session():
+            return method(self, *args, **kwargs)
+
+    return call
+
+
+def _writes(method):
+    """A Ledger method that changes the ledger: it holds the file read-write for the call
+    (its own transaction keeps the change all or nothing)."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with self.session(write=True):
+            return method(self, *args, **kwargs)
+
+    return call
+
+
 class Ledger:
-    """An open ledger. ``read_only=True`` lets several readers share the file."""
+    """A ledger file, opened for each call (see the module's notes on sharing).
+
+    ``read_only=True`` refuses every change; ``wait``: seconds to wait for a file another
+    process holds. Making one checks that the file is a ledger (``create=True`` makes it).
+    """
 
     def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False,
-                 create: bool = False):
-        self.db = Database(resolve_path(path), read_only=read_only, create=create)
+                 create: bool = False, wait: float | None = None):
+        self.read_only = read_only
+        try:
+            db = Database(resolve_path(path), read_only=not create, create=create, wait=wait)
+        except NeedsUpgrade:
+            if read_only:
+                raise
+            # a ledger of an older recon: opening it for writing brings it up to date
+            db = Database(resolve_path(path), wait=wait)
+        db.close()
+        db.on_demand, db.read_only = True, read_only
+        self._db = db
+        self._depth = 0  # sessions open now (a call inside a session joins it)
 
     @classmethod
-    def create(cls, path: str | os.PathLike | None = None) -> Ledger:
-        return cls(path, create=True)
+    def create(cls, path: str | os.PathLike | None = None, *, wait: float | None = None) -> Ledger:
+        return cls(path, create=True, wait=wait)
 
     @property
     def path(self) -> Path:
-        return self.db.path
+        return self._db.path
+
+    @property
+    def db(self) -> Database:
+        """The ledger's :class:`recon.db.Database` (see the module's notes: outside a
+        session it holds the file from first use to the end of the next call)."""
+        return self._db
+
+    @contextmanager
+    def session(self, write: bool = False):
+        """Hold the file for a block; yields the Database. Nested sessions and calls
+        share it. It connects on first use, so work before the first query (reading a
+        file) does not hold the ledger."""
+        db = self._db
+        if write and self.read_only:
+            raise ReconError(f"ledger {self.path} is open read-only; this command changes it")
+        if self._depth == 0 and not db.is_open:
+            db.read_only = not write
+        elif write and db.read_only:
+            raise ReconError(f"ledger {self.path}: a read-only session is open; change it outside that block")
+        self._depth += 1
+        try:
+            yield db
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and not db._in_tx:
+                self.close()
 
     def close(self, period: str | None = None, by: str | None = None, *,
               reviewed_by: str | None = None, today: dt.date | None = None) -> dict | None:
-        """``lg.close()`` closes the ledger file; ``lg.close("2026-10", by="Maria")`` closes
-        the month of October 2026 (see :meth:`close_period`)."""
-        if period is None:
-            self.db.close()
-            return None
-        return self.close_period(period, by, reviewed_by=reviewed_by, today=today)
+        """``lg.close()`` releases the ledger file if anything holds it (later calls open it
+        again); ``lg.close("2026-10", by="Maria")`` closes the month of October 2026 (see
+        :meth:`close_period`)."""
+        if period is not None:
+            return self.close_period(period, by, reviewed_by=reviewed_by, today=today)
+        self._db.close()
+        self._db.read_only = self.read_only
+        return None
 
     def __enter__(self) -> Ledger:
         return self
@@ -64,9 +155,10 @@ class Ledger:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<recon.Ledger {self.path}{' (read-only)' if self.db.read_only else ''}>"
+        return f"<recon.Ledger {self.path}{' (read-only)' if self.read_only else ''}>"
 
     # -- files ----------------------------------------------------------------------------
+    @_writes
     def import_dir(self, directory, mapping: str | Path | None = None, *,
                    date: dt.date | str | None = None) -> dict[str, int]:
         """Import a platform export (or, into a new ledger, a whole recon export).
@@ -76,10 +168,12 @@ class Ledger:
         on = credits.parse_date(date, "--date") if date is not None else None
         return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on)
 
+    @_reads
     def export(self, out, fmt: str = "csv") -> list[Path]:
         return transfer.export_dir(self.db, out, fmt)
 
     # -- crediting ---------------------------------------------------------------------------
+    @_writes
     def credit(self, debit_invoice_id: str, items=None, *, reason: str | None = None,
                memo: str | None = None, date: dt.date | str | None = None,
                into: str | None = None, allow_paid: bool = False,
@@ -96,23 +190,27 @@ class Ledger:
         """Credit the whole debit invoice in one action."""
         return self.credit(debit_invoice_id, None, **kw)
 
+    @_writes
     def apply(self, source, *, mapping=None, dry_run: bool = False, batch_id: str | None = None,
               rejects=None, today: dt.date | None = None, progress=None) -> bulk.BulkResult:
         """Apply a corrections file (.csv/.parquet/.xlsx) or DataFrame, all or nothing (SPEC §5)."""
         return bulk.apply(self.db, source, mapping=mapping, dry_run=dry_run, batch_id=batch_id,
                           rejects=rejects, today=today, progress=progress)
 
+    @_writes
     def void(self, credit_invoice_id: str, *, date: dt.date | str | None = None) -> pd.DataFrame:
         """Void a credit invoice on ``date`` (default today): its links end that day."""
         on = credits.parse_date(date, "--date") if date is not None else None
         return credits.void(self.db, credit_invoice_id, date=on)
 
+    @_writes
     def cancel(self, source, *, date: dt.date | str | None = None, dry_run: bool = False,
                mapping: str | Path | None = None) -> cancellations.CancelResult:
         """Cancellation credits from a file or DataFrame of item_id, cancelled_on[, quantity]."""
         return cancellations.cancel(self.db, source, fmt=FileFormat.from_toml(mapping), date=date,
                                     dry_run=dry_run)
 
+    @_writes
     def remove_items(self, credit_invoice_id: str, item_ids, *,
                      date: dt.date | str | None = None) -> pd.DataFrame:
         """Take items off a manual credit invoice that has no active links, on ``date``."""
@@ -120,30 +218,37 @@ class Ledger:
         return removal.remove_items(self.db, credit_invoice_id, item_ids, date=on)
 
     # -- links --------------------------------------------------------------------------------
+    @_writes
     def link(self, credit_invoice_id: str, debit_invoice_id: str, amount=None, *,
              date: dt.date | str | None = None) -> pd.DataFrame:
         """Apply an available credit to an unpaid debit (default: as much as both allow)."""
         on = credits.parse_date(date, "--date") if date is not None else None
         return links.link(self.db, credit_invoice_id, debit_invoice_id, amount, date=on)
 
+    @_writes
     def unlink(self, credit_invoice_id: str, debit_invoice_id: str, *,
                date: dt.date | str | None = None) -> pd.DataFrame:
         on = credits.parse_date(date, "--date") if date is not None else None
         return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=on)
 
     # -- looking ----------------------------------------------------------------------------------
+    @_reads
     def accounts(self) -> pd.DataFrame:
         return views.accounts(self.db)
 
+    @_reads
     def unpaid_debits(self, account_id: str, currency: str | None = None) -> pd.DataFrame:
         return views.unpaid_debits(self.db, account_id, currency)
 
+    @_reads
     def creditable_items(self, debit_invoice_id: str) -> pd.DataFrame:
         return views.creditable_items(self.db, debit_invoice_id)
 
+    @_reads
     def invoice(self, invoice_id: str) -> pd.DataFrame:
         return views.invoice(self.db, invoice_id)
 
+    @_reads
     def show(self, invoice_id: str) -> dict[str, pd.DataFrame]:
         """Header, items, links, payments of one invoice."""
         return {
@@ -162,8 +267,13 @@ class Ledger:
         """
         from . import report
 
-        return report.report(self.db, period, out, gl)
+        with self.session():
+            rep = report.build(self.db, period, gl)
+        if out is not None:
+            rep.write(out)  # after the ledger is released: a workbook can take seconds
+        return rep
 
+    @_writes
     def close_period(self, period: str, by: str | None, *, reviewed_by: str | None = None,
                      today: dt.date | None = None) -> dict:
         """Close a month (YYYY-MM) after checking that its report ties and has no exception;
@@ -171,24 +281,29 @@ class Ledger:
         real day) decides whether the month has ended."""
         return periods.close(self.db, period, by, reviewed_by=reviewed_by, today=today)
 
+    @_writes
     def review(self, period: str, by: str) -> dict:
         """Record the reviewer of a closed month (another person than the one who closed it)."""
         return periods.review(self.db, period, by)
 
+    @_writes
     def reopen(self, period: str, by: str, reason: str) -> dict:
         """Reopen the last closed month, with who and why (kept in the audit)."""
         return periods.reopen(self.db, period, by, reason)
 
+    @_reads
     def periods(self) -> pd.DataFrame:
         """Each month with its state (open/closed), activity, who closed and reviewed it."""
         return periods.periods(self.db)
 
+    @_reads
     def as_of(self, date) -> pd.DataFrame:
         """Every invoice as it stood at the end of ``date``, rebuilt from dated facts."""
         from . import report
 
         return report.as_of(self.db, date)
 
+    @_reads
     def table(self, name: str) -> pd.DataFrame:
         from .tables import BY_NAME
 

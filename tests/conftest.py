@@ -48,6 +48,7 @@ def make_ledger(tmp_path):
                 frames[table] = _frame(text, table)
         if frames:
             import_frames(lg.db, frames)
+        lg.close()  # held by nothing, as after every Ledger call (lg.db opens it again)
         opened.append(lg)
         return lg
 
@@ -57,15 +58,17 @@ def make_ledger(tmp_path):
 
 
 def assert_invariants(lg: recon.Ledger) -> None:
-    found = breaches(lg.db)
+    with lg.session() as db:  # released after, unless a transaction or session is open
+        found = breaches(db)
     assert found.empty, found.to_string()
 
 
 def ledger_state(lg: recon.Ledger) -> dict:
     """Every table's rows (creation timestamps aside), to show a refusal changed nothing."""
-    return {t: lg.db.frame(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL" if t == "invoices"
-                           else f"SELECT * FROM {t} ORDER BY ALL")
-            for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log")}
+    with lg.session() as db:
+        return {t: db.frame(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL" if t == "invoices"
+                            else f"SELECT * FROM {t} ORDER BY ALL")
+                for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log")}
 
 
 def assert_same(a: dict, b: dict) -> None:
