@@ -51,6 +51,8 @@ class Database:
             raise _explain_open_error(self.path, exc) from None
         except duckdb.Error as exc:
             raise BadInput(f"ledger {self.path} cannot be opened: {_first_line(exc)}") from None
+        # DuckDB draws its own progress bar on stderr in long queries; recon reports its own
+        self.con.execute("SET enable_progress_bar = false")
         self._in_tx = False
         if create:
             self._create_schema()
