@@ -89,6 +89,17 @@ def payments(db: Database, invoice_id: str) -> pd.DataFrame:
                     " ORDER BY paid_on, payment_id", {"id": invoice_id})
 
 
+def closest_invoices(db: Database, invoice_id: str, *, kind: str | None = None, n: int = 3) -> list[str]:
+    """The ``n`` invoice numbers nearest to a mistyped one (edit distance, then number)."""
+    rows = db.rows(
+        "SELECT invoice_id FROM invoices WHERE $kind IS NULL OR type = $kind"
+        " ORDER BY levenshtein(upper(invoice_id), upper($id)), invoice_id LIMIT $n",
+        {"id": str(invoice_id), "kind": kind, "n": n})
+    return [r[0] for r in rows]
+
+
 def _require(db: Database, invoice_id: str) -> None:
     if db.scalar("SELECT count(*) FROM invoices WHERE invoice_id = $id", {"id": invoice_id}) == 0:
-        raise BadInput(f"invoice {invoice_id!r} not found; check the number")
+        near = closest_invoices(db, invoice_id)
+        hint = f"; the closest invoice numbers: {', '.join(near)}" if near else ""
+        raise BadInput(f"invoice {invoice_id!r} not found{hint}")
