@@ -44,6 +44,25 @@ def accounts(db: Database) -> pd.DataFrame:
     )
 
 
+def account_names(db: Database) -> dict[str, str]:
+    """{account_id: account_name} where the export gave names (optional column on invoices)."""
+    has = db.scalar("SELECT count(*) FROM information_schema.columns"
+                    " WHERE table_name = 'invoices' AND column_name = 'account_name'")
+    if not has:
+        return {}
+    return dict(db.rows("SELECT account_id, max(account_name) FROM invoices"
+                        " WHERE account_name IS NOT NULL GROUP BY account_id"))
+
+
+def find_unpaid_debits(db: Database, text: str, limit: int = 10) -> pd.DataFrame:
+    """Unpaid debit invoices whose number contains ``text`` (any case), exact match first."""
+    return db.frame(
+        f"SELECT {INVOICE_COLUMNS} FROM invoices WHERE type = 'debit' AND status = 'unpaid'"
+        " AND contains(upper(invoice_id), upper($t))"
+        " ORDER BY upper(invoice_id) <> upper($t), invoice_id LIMIT $n",
+        {"t": text.strip(), "n": limit})
+
+
 def creditable_items(db: Database, debit_invoice_id: str) -> pd.DataFrame:
     """A debit invoice's items with the quantity and amounts still creditable."""
     _require(db, debit_invoice_id)
