@@ -276,7 +276,7 @@ def _items_table(items: pd.DataFrame, currency: str, credit: bool) -> str:
         return "  (none)"
     from . import formats
 
-    rows = [[str(r.line_no), str(r.item_id), str(r.description or ""), formats.quantity(r.quantity),
+    rows = [[str(r.line_no), str(r.item_id), str(r.description or ""), formats.quantity(r.quantity, grouped=True),
              formats.money(r.net_amount, currency), formats.money(r.tax_amount, currency),
              formats.money(r.amount, currency)] for r in items.itertuples()]
     notes = []

@@ -60,7 +60,7 @@ def _cell(v) -> str:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, (Decimal, float)):
-        return formats.quantity(v)
+        return formats.quantity(v, grouped=True)
     if isinstance(v, int):
         return f"{v:,}" if abs(v) >= 10_000 else str(v)
     return str(v)

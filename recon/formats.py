@@ -59,8 +59,9 @@ def money(value, currency, *, code: bool = False) -> str:
     return f"{text} {currency}" if code and currency else text
 
 
-def quantity(value) -> str:
-    """A quantity or rate as exact text without trailing zeros (2.500000 -> 2.5)."""
+def quantity(value, *, grouped: bool = False) -> str:
+    """A quantity or rate as exact text without trailing zeros (2.500000 -> 2.5); with
+    ``grouped`` thousands separated for reading (12,212.28), plain for a field to edit."""
     if _is_blank(value):
         return ""
     try:
@@ -72,7 +73,7 @@ def quantity(value) -> str:
     d = d.normalize()
     if d == 0:
         return "0"
-    return f"{d:f}"
+    return f"{d:,f}" if grouped else f"{d:f}"
 
 
 # -- column-wise ------------------------------------------------------------------------------
