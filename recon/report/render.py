@@ -67,8 +67,7 @@ NOTES = {
 #: rows of a table that are totals of the rows above them
 TOTAL_ROWS = {"aging": ("bucket", "total")}
 #: columns of free text, which wrap on the page (ids, dates and amounts never do)
-FREE_TEXT = ("reason", "memo", "meaning", "detail", "description", "batch_id", "fix", "event",
-             "status", "account_name")
+FREE_TEXT = ("reason", "memo", "meaning", "detail", "description", "fix", "account_name")
 EMPTY = "nothing in this period"
 HTML_ROW_LIMIT = 500
 #: a table with more rows scrolls in its own box on screen, its header staying in view
@@ -405,7 +404,7 @@ table.sign{min-width:420px}table.sign td{height:22px;min-width:9em}
 .tbl{overflow-x:auto;max-width:100%;margin:6px 0 12px}.tbl.long{max-height:75vh;overflow-y:auto;border-bottom:1px solid #d5dbe3}
 table{border-collapse:collapse;font-size:13px}
 th,td{border:1px solid #d5dbe3;padding:3px 7px;text-align:left;vertical-align:top}
-td{white-space:nowrap}td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:8em;max-width:24em}
+td{white-space:nowrap}td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:6em;max-width:22em}
 th{background:#dde4ee;position:sticky;top:0;z-index:1;white-space:normal;vertical-align:bottom;min-width:3em;max-width:12em}
 td.num,th.num{text-align:right}td.num{white-space:nowrap;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#f5f7fa}tbody tr:hover{background:#e8eef7}tr.total td{font-weight:600;border-top:2px solid #99a}
@@ -417,7 +416,7 @@ td.empty{color:#667;font-style:italic}
 body{margin:0;max-width:none;font-size:10pt}
 .tbl,.tbl.long{overflow:visible;max-height:none;border:none}
 table{font-size:8pt;width:100%}th{position:static}thead{display:table-header-group}
-th,td{padding:2px 4px;max-width:none}tr{break-inside:avoid}
+th,td{padding:2px 4px;max-width:none}tr{break-inside:avoid}table.facts{width:auto}
 section.sect{break-before:page}.charts,.chart,.head{break-inside:avoid}h2{break-after:avoid}
 .chart svg{max-width:480px}
 tbody tr:hover{background:none}
