@@ -89,8 +89,9 @@ class CreditDialog:
         self.preview_button = w.Button(description="Preview credit", icon="calculator")
         self.save_button = w.Button(description="Save credit", button_style="primary", icon="save",
                                     disabled=True)
-        self.void_button = w.Button(description="Void the credit just saved", icon="undo",
-                                    button_style="warning", disabled=True)
+        self.void_button = w.Button(description="Void saved credit", icon="undo", button_style="warning",
+                                    disabled=True, tooltip="void the credit just saved: its links end",
+                                    layout=w.Layout(width="auto"))
         self.preview = w.HTML()
         self.message = w.HTML()
         self.rows: list[ItemRow] = []
@@ -117,8 +118,8 @@ class CreditDialog:
             w.HBox([self.reason, self.date, self.date_error]),
             self.same_credit,
             w.HBox([self.preview_button, self.save_button, self.void_button]),
-            self.preview,
             self.message,
+            self.preview,
         ])
 
     def _ipython_display_(self):  # pragma: no cover - Jupyter display hook
