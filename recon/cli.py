@@ -441,14 +441,13 @@ def _frame_table(df: pd.DataFrame, currency: str | None = None) -> str:
     from .formats import label
 
     text = as_text(df, currency)
-    numeric = set(numeric_columns(df))
+    numeric = {j for j, c in enumerate(df.columns) if c in set(numeric_columns(df))}
     headers = [label(c) for c in df.columns]
     rows = text.astype(str).values.tolist()
-    widths = [max([len(h)] + [len(r[j]) for r in rows]) for j, h in enumerate(headers)]
-    texts = [j for j, c in enumerate(df.columns) if c not in numeric]
-    wrap = max(texts, key=lambda j: widths[j]) if texts else None
-    return text_table(headers, rows, numeric={j for j, c in enumerate(df.columns) if c in numeric},
-                      wrap=wrap)
+    # the widest text column is the one that wraps when a line would pass 100 columns
+    texts = [j for j in range(len(headers)) if j not in numeric]
+    wrap = max(texts, key=lambda j: max([len(headers[j])] + [len(r[j]) for r in rows])) if texts else None
+    return text_table(headers, rows, numeric=numeric, wrap=wrap)
 
 
 def text_table(headers: list[str], rows: list[list[str]], *, numeric=frozenset(), wrap: int | None = None,
