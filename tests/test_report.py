@@ -629,3 +629,25 @@ def test_bar_chart_negative_values_read_as_negative():
     assert f'fill="{DOWN}"' in svg and f'fill="{UP}"' in svg and "<line" in svg
     assert ">-50.00<" in svg and ">150.00<" in svg
     assert "<line" not in bars(["a"], [Decimal("7")], "JPY")     # no zero line when none is negative
+
+
+def test_workbook_text_round_trips_exactly(tmp_path):
+    """Text that XML or Excel would read otherwise comes back as written."""
+    from openpyxl import load_workbook
+
+    from recon import excel
+
+    tricky = ["a & b", "<b>bold</b>", "x > y", "tab\there", "bell\x07", "_x0041_ stays", "  spaces  ",
+              "=SUM(A1)", "Ünïcødé ✓", None]
+    df = pd.DataFrame({"text": pd.array(tricky, dtype="string[pyarrow]"),
+                       "n": pd.array(range(len(tricky)), dtype="int64[pyarrow]")})
+    book = excel.Book(tmp_path / "t.xlsx")
+    excel.write_sheet(book, "t", df)
+    book.close()
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    got = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert got[:4] == tricky[:4] and got[6:9] == tricky[6:9]
+    # escaped as xlsxwriter escapes them (Excel shows "bell", "_x0041_ stays"; openpyxl
+    # reads the escapes as they are)
+    assert got[4] == "bell_x0007_" and got[5] == "_x005F_x0041_ stays"
+    assert got[9] is None and ws.max_row == len(tricky) + 1
