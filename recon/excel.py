@@ -87,6 +87,7 @@ class Book:
         self.stamp = b.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         self.bold = b.add_format({"bold": True})
         self.note = b.add_format({"italic": True, "font_color": "#556677"})
+        self.note_right = b.add_format({"italic": True, "font_color": "#556677", "align": "right"})
         self.title = b.add_format({"bold": True, "font_size": 14})
 
     def add_worksheet(self, name: str):

@@ -378,7 +378,7 @@ def _summary_sheet(book: Book, rep) -> None:
         for j, cur in enumerate(currencies, start=1):
             v = s[col].iloc[j - 1]
             if col == "gl_difference" and not has_gl:
-                ws.write_string(i, j, "no GL file", book.note)
+                ws.write_string(i, j, "no GL file", book.note_right)
             elif v is None or pd.isna(v):
                 continue
             elif _is_money(s[col].dtype):
