@@ -19,6 +19,8 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	@# Chromium, its driver and LibreOffice for the screen tests (installed when missing)
+	bash scripts/browser_setup.sh
 
 demo: install
 	$(BIN)/recon demo --out recon-demo

@@ -88,7 +88,10 @@ class BulkResult:
             return (f"batch {self.batch_id} was already applied on {self.applied_at:%Y-%m-%d %H:%M}; "
                     "nothing changed")
         verb = "would create" if self.dry_run else "created"
-        totals = ", ".join(f"{cur} {amount}" for cur, amount in self.totals().items()) or "nothing"
+        from .formats import money  # the screens' formatter: 104,155.24 EUR
+
+        totals = ", ".join(money(Decimal(v), cur, code=True)
+                           for cur, v in (self.credit.totals if self.credit else {}).items()) or "nothing"
         return (f"{self.source}: {self.rows} rows {verb} {len(self.credits)} credit invoice(s) with "
                 f"{self.item_count} item(s); credited {totals}; "
                 f"{len(self.debits_now_paid)} debit invoice(s) {'would be' if self.dry_run else 'now'} paid"

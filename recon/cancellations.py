@@ -66,7 +66,7 @@ from .links import apply_scoped
 from .money import plain_decimal
 
 MESSAGES: dict[str, tuple[str, str | None]] = {
-    "unknown_item": ("unknown item", "check the item id (`recon show DEBIT_ID` lists the items)"),
+    "unknown_item": ("unknown item", "check the item id against the debit invoice's items"),
     "credit_item": ("is an item of credit invoice {a}; only debit items can be cancelled",
                     "name the debit invoice's item"),
     "debit_void": ("the item's invoice {a} is void", "drop the row"),

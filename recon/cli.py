@@ -7,14 +7,15 @@ ReconError caught in one place and printed as one clear line (exit 2: nothing ch
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
-from decimal import Decimal
 
 import pandas as pd
 
+from . import __version__, views
 from .db import default_wait
-from .errors import EXIT_OK, ReconError
+from .errors import EXIT_OK, BadInput, ReconError
 from .ledger import Ledger, init
 
 
@@ -31,7 +32,10 @@ def _wait_arg(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="recon", description="Credit invoices and reconcile a billing ledger.")
+        prog="recon", description="Credit invoices and reconcile a billing ledger.",
+        epilog="Exit codes: 0 success, 1 reconciliation differences found, 2 bad input "
+               "(nothing changed). `recon COMMAND --help` describes each command.")
+    parser.add_argument("--version", action="version", version=f"recon {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", help="create a ledger, optionally importing a folder")
@@ -41,18 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import invoices, items, payments and links from a folder")
     _ledger_arg(p)
-    p.add_argument("directory", metavar="DIR")
+    p.add_argument("directory", metavar="DIR", help="a folder of the platform's export files")
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
     p.add_argument("--date", metavar="YYYY-MM-DD",
                    help="the import's day, on which available credits are applied to new debits (default: today)")
 
     p = sub.add_parser("credit", help="credit items of a debit invoice, or all of it")
     _ledger_arg(p)
-    p.add_argument("debit", metavar="DEBIT_ID")
+    p.add_argument("debit", metavar="DEBIT_ID",
+                   help="the unpaid debit invoice to credit, e.g. INV-2026-000177")
     p.add_argument("--item", action="append", default=[], metavar="ITEM_ID[=QTY]",
-                   help="an item to credit, with the quantity (default: all that is left); repeatable")
-    p.add_argument("--reason")
-    p.add_argument("--memo")
+                   help="an item to credit, with the quantity (default: all that is left); "
+                        "repeatable; no --item credits the whole invoice")
+    p.add_argument("--reason", metavar="TEXT", help='why the credit is given, e.g. "SLA credit"')
+    p.add_argument("--memo", metavar="TEXT", help="a note kept on the credit invoice")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="credit invoice date (default: today)")
     p.add_argument("--into", metavar="CREDIT_ID", help="add the items to this existing credit invoice")
     p.add_argument("--allow-paid", action="store_true", help="credit a paid debit; the credit stays available")
@@ -70,11 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="an invoice: header, items, links, payments, unpaid amount, status")
     _ledger_arg(p)
-    p.add_argument("invoice", metavar="INVOICE_ID")
+    p.add_argument("invoice", metavar="INVOICE_ID", help="a debit or credit invoice number")
 
     p = sub.add_parser("void", help="void a credit invoice and restore its debits")
     _ledger_arg(p)
-    p.add_argument("credit", metavar="CREDIT_ID")
+    p.add_argument("credit", metavar="CREDIT_ID", help="the credit invoice to void, e.g. CN-2026-000001")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="void date, when its links end (default: today)")
 
     p = sub.add_parser("cancel", help="credit the unused days of cancelled services from a file")
@@ -86,32 +92,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("link", help="apply an available credit to an unpaid debit invoice")
     _ledger_arg(p)
-    p.add_argument("credit", metavar="CREDIT_ID")
-    p.add_argument("debit", metavar="DEBIT_ID")
+    p.add_argument("credit", metavar="CREDIT_ID", help="the credit invoice with an available amount")
+    p.add_argument("debit", metavar="DEBIT_ID", help="an unpaid debit invoice of the same account and currency")
     p.add_argument("--amount", metavar="X", help="default: the smaller of the debit's unpaid amount and the credit available")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="link date (default: today)")
 
     p = sub.add_parser("unlink", help="end the links between a credit and a debit invoice")
     _ledger_arg(p)
-    p.add_argument("credit", metavar="CREDIT_ID")
-    p.add_argument("debit", metavar="DEBIT_ID")
+    p.add_argument("credit", metavar="CREDIT_ID", help="the credit invoice")
+    p.add_argument("debit", metavar="DEBIT_ID", help="the debit invoice it is linked to")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="unlink date (default: today)")
 
     p = sub.add_parser("remove-items", help="remove items from a manual credit invoice without links")
     _ledger_arg(p)
-    p.add_argument("credit", metavar="CREDIT_ID")
-    p.add_argument("items", metavar="ITEM_ID", nargs="+")
+    p.add_argument("credit", metavar="CREDIT_ID", help="a manual credit invoice without active links")
+    p.add_argument("items", metavar="ITEM_ID", nargs="+", help="its items to remove")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day the items stop counting (default: today)")
 
     p = sub.add_parser("export", help="write the ledger's tables to a folder")
     _ledger_arg(p)
-    p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx"])
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for one file per table")
+    p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx"],
+                   help="file format (default: csv)")
 
     p = sub.add_parser("report", help="month-end reconciliation report (workbook, CSV, HTML)")
     _ledger_arg(p)
     p.add_argument("--period", required=True, metavar="YYYY-MM", help="the calendar month to close")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the report's files")
+    p.add_argument("--out", metavar="DIR",
+                   help="folder for the report's files (workbook, CSV, HTML); without it the "
+                        "headline figures are printed and nothing is written")
     p.add_argument("--gl", metavar="FILE",
                    help="general-ledger receivable balances (currency[, account_id], balance) to reconcile")
 
@@ -146,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- handlers -------------------------------------------------------------------------------
+# Output: results on stdout (what a script reads: an id, a batch id, a path), what a person
+# reads about them on stderr. Money everywhere with recon.formats (the currency's
+# decimals, thousands separated); lines fit 100 columns.
 
 
 def cmd_init(args) -> int:
@@ -178,29 +190,66 @@ def cmd_credit(args) -> int:
             raise ReconError(f"--period {spec!r}: give ITEM_ID=YYYY-MM-DD..YYYY-MM-DD")
         periods[item.strip()] = (start.strip() or None, end.strip() or None)
     with Ledger(args.ledger) as lg:
-        res = lg.credit(args.debit, items or None, reason=args.reason, memo=args.memo,
-                        date=args.date, into=args.into, allow_paid=args.allow_paid,
-                        dry_run=args.dry_run, periods=periods or None)
+        try:
+            res = lg.credit(args.debit, items or None, reason=args.reason, memo=args.memo,
+                            date=args.date, into=args.into, allow_paid=args.allow_paid,
+                            dry_run=args.dry_run, periods=periods or None)
+        except BadInput as exc:
+            raise _with_closest(lg, exc) from None
+    credit = res.credits.iloc[0]
+    cur = credit.currency
+    verb = "would create" if args.dry_run else ("created" if credit.is_new else "added to")
+    lines = [f"{verb} credit invoice {credit.invoice_id}: total {_money(credit.total, cur)}, "
+             f"{len(res.items)} item(s), {_available(credit.available, cur, args.dry_run)}"]
+    for _, d in res.debits.iterrows():
+        linked = res.links.loc[res.links["debit_invoice_id"] == d.debit_invoice_id, "amount"]
+        link = f"linked {_money(linked.sum(), cur)}; " if len(linked) else "not linked; "
+        lines.append(f"  {d.debit_invoice_id}: {link}unpaid {_money(d.unpaid_before, d.currency)} -> "
+                     f"{_money(d.unpaid_after, d.currency)}, {d.status_before} -> {d.status_after}")
     if args.dry_run:
-        print("dry run, nothing saved; would create:", file=sys.stderr)
-        print(_table(res.items[["credit_invoice_id", "credited_item_id", "quantity", "net_amount",
-                                "tax_amount", "amount"]], res.credits["currency"].iloc[0]),
-              file=sys.stderr)
-    else:
-        for _, d in res.debits.iterrows():
-            print(f"{d.debit_invoice_id}: unpaid {_money(d.unpaid_before, d.currency)} -> "
-                  f"{_money(d.unpaid_after, d.currency)}, {d.status_after}", file=sys.stderr)
+        lines.insert(0, "dry run, nothing saved")
+        lines.append(_frame_table(res.items[["credited_item_id", "description", "quantity", "net_amount",
+                                             "tax_amount", "amount"]], cur))
+    print("\n".join(lines), file=sys.stderr)
     print(res.credit_invoice_id)
     return EXIT_OK
 
 
+def _available(amount, currency: str, dry_run: bool) -> str:
+    """What the credit leaves unapplied, said as what it is (never "paid")."""
+    if amount == 0:
+        return "all of it applied"
+    return f"{_money(amount, currency)} {'would stay' if dry_run else 'stays'} available (not applied)"
+
+
+def _with_closest(lg: Ledger, exc: BadInput) -> BadInput:
+    """The refusal, with the closest existing numbers for an unknown debit invoice."""
+    from .views import closest_invoices
+
+    problems = list(exc.problems)
+    changed = False
+    for i, p in enumerate(problems):
+        if p.code == "unknown_invoice" and p.value:
+            near = closest_invoices(lg.db, str(p.value), kind="debit")
+            fix = ("the closest debit invoice numbers: " + ", ".join(near)) if near else \
+                "the ledger has no debit invoices: import them first"
+            problems[i] = dataclasses.replace(p, fix=fix)
+            changed = True
+    if not changed:
+        return exc
+    first = problems[0].describe()
+    more = f"{len(problems)} problems, the first: " if len(problems) > 1 else ""
+    what = exc.message.split(" refused, nothing changed")[0]
+    return BadInput(f"{what} refused, nothing changed: {more}{first}", problems)
+
+
 def cmd_apply(args) -> int:
-    from .bulk import Progress
+    from .progress import Terminal
 
     print(f"recon apply: {args.file}", file=sys.stderr)
     with Ledger(args.ledger) as lg:
         res = lg.apply(args.file, mapping=args.mapping, dry_run=args.dry_run,
-                       batch_id=args.batch_id, rejects=args.rejects, progress=Progress())
+                       batch_id=args.batch_id, rejects=args.rejects, progress=Terminal())
     if res.already_applied:
         print(f"recon apply: {res.summary()}", file=sys.stderr)
         return EXIT_OK
@@ -219,39 +268,78 @@ def cmd_apply(args) -> int:
 
 
 def _head(df: pd.DataFrame, n: int = 20) -> str:
-    text = _table(df.head(n))
-    return text + (f"\n  … and {len(df) - n} more" if len(df) > n else "")
+    text = _frame_table(df.head(n))
+    return text + (f"\n  … and {len(df) - n:,} more" if len(df) > n else "")
 
 
 def cmd_show(args) -> int:
     with Ledger(args.ledger, read_only=True) as lg:
         parts = lg.show(args.invoice)
-    head = parts["invoice"].iloc[0]
+        head = parts["invoice"].iloc[0]
+        # a void credit's links have all ended: show them, with the day they ended
+        links = (views.links(lg.db, args.invoice, include_ended=True)
+                 if head.type == "credit" else parts["links"])
     cur = head.currency
-    print(f"{head.invoice_id}  {head.type} invoice of {head.account_id}, {head.invoice_date}, {cur}")
+    credit = head.type == "credit"
+    lines = [f"{head.invoice_id}  {head.type} invoice of {head.account_id}, {head.invoice_date}, {cur}"]
     for label, key in (("status", "status"), ("origin", "origin"), ("reason", "reason"),
                        ("memo", "memo"), ("due", "due_date"), ("voided on", "voided_on")):
         v = head[key]
         if v is not None and not pd.isna(v):
-            print(f"  {label:<9} {v}")
-    print(f"  total     {_money(head.total, cur)}")
-    print(f"  unpaid    {_money(head.unpaid_amount, cur)}")
-    print("\nitems")
-    print(_table(parts["items"], cur))
+            lines.append(f"  {label:<9} {v}")
+    lines.append(f"  {'total':<9} {_money(head.total, cur)}")
+    # a credit's unpaid amount is what is still available to apply; a debit's is owed
+    lines.append(f"  {'available' if credit else 'unpaid':<9} {_money(head.unpaid_amount, cur)}")
+    lines += ["", "items", _items_table(parts["items"], cur, credit)]
     if len(parts["payments"]):
-        print("\npayments")
-        print(_table(parts["payments"], cur))
-    print("\nlinks")
-    print(_table(parts["links"], cur) if len(parts["links"]) else "  (none)")
+        lines += ["", "payments", _frame_table(parts["payments"], cur)]
+    lines += ["", "links"]
+    if len(links):
+        other = "debit_invoice_id" if credit else "credit_invoice_id"
+        shown = links[[other, "amount", "linked_on", "unlinked_on"]].copy()
+        lines.append(_frame_table(shown, cur))
+    else:
+        lines.append("  (none)")
+    print("\n".join(lines))
     return EXIT_OK
+
+
+def _items_table(items: pd.DataFrame, currency: str, credit: bool) -> str:
+    """An invoice's items in 100 columns: one line each, then its price, tax rate, period
+    and (on a credit) the debit item it credits on a second line."""
+    if items.empty:
+        return "  (none)"
+    from . import formats
+
+    rows = [[str(r.line_no), str(r.item_id), str(r.description or ""), formats.quantity(r.quantity, grouped=True),
+             formats.money(r.net_amount, currency), formats.money(r.tax_amount, currency),
+             formats.money(r.amount, currency)] for r in items.itertuples()]
+    notes = []
+    for r in items.itertuples():
+        bits = [f"unit price {formats.quantity(r.unit_price)}", f"tax {_percent(r.tax_rate)}"]
+        if r.period_start is not None and not pd.isna(r.period_start):
+            bits.append(f"period {r.period_start}..{r.period_end}")
+        if credit and r.credited_item_id is not None and not pd.isna(r.credited_item_id):
+            bits.append(f"credits {r.credited_item_id}")
+        notes.append(", ".join(bits))
+    return text_table(["#", "item", "description", "quantity", "net", "tax", "amount"], rows,
+                      numeric={0, 3, 4, 5, 6}, wrap=2, notes=notes)
+
+
+def _percent(rate) -> str:
+    from decimal import Decimal
+
+    from . import formats
+
+    return f"{formats.quantity(Decimal(str(rate)) * 100)}%"
 
 
 def cmd_void(args) -> int:
     with Ledger(args.ledger) as lg:
         changed = lg.void(args.credit, date=args.date)
-    for _, r in changed.iterrows():
-        print(f"{r.invoice_id}: {r.status_before} -> {r.status_after}, unpaid "
-              f"{_money(r.unpaid_before, r.currency)} -> {_money(r.unpaid_after, r.currency)}")
+        kinds = _kinds(lg, changed)
+    print(f"voided {args.credit}; its links ended")
+    _print_changes(changed, kinds)
     return EXIT_OK
 
 
@@ -261,15 +349,17 @@ def cmd_cancel(args) -> int:
     if args.dry_run:
         print("dry run, nothing saved; would create:", file=sys.stderr)
     if len(res.items):
-        print(_table(res.items[["credit_invoice_id", "credited_item_id", "cancelled_on", "quantity",
-                                "net_amount", "tax_amount", "amount", "currency"]]), file=sys.stderr)
+        print(_frame_table(res.items[["credit_invoice_id", "credited_item_id", "cancelled_on", "quantity",
+                                      "net_amount", "tax_amount", "amount", "currency"]]), file=sys.stderr)
     for _, r in res.links.iterrows():
         print(f"{r.credit_invoice_id} linked to {r.debit_invoice_id}: {_money(r.amount, r.currency)}",
               file=sys.stderr)
     verb = "would create" if args.dry_run else "created"
     done = f"; {len(res.skipped)} row(s) already credited, skipped" if len(res.skipped) else ""
     nothing = " (nothing changed)" if not len(res.credits) else ""
-    print(f"{verb} {len(res.credits)} cancellation credit invoice(s){done}{nothing}", file=sys.stderr)
+    totals = ", ".join(f"{_money(v, c)}" for c, v in sorted(res.totals.items()))
+    print(f"{verb} {len(res.credits)} cancellation credit invoice(s){done}{nothing}"
+          + (f"; credited {totals}" if totals and len(res.credits) else ""), file=sys.stderr)
     for credit_id in res.credit_invoice_ids:
         print(credit_id)
     return EXIT_OK
@@ -278,14 +368,16 @@ def cmd_cancel(args) -> int:
 def cmd_link(args) -> int:
     with Ledger(args.ledger) as lg:
         changed = lg.link(args.credit, args.debit, args.amount, date=args.date)
-    _print_changes(changed)
+        kinds = _kinds(lg, changed)
+    _print_changes(changed, kinds)
     return EXIT_OK
 
 
 def cmd_unlink(args) -> int:
     with Ledger(args.ledger) as lg:
         changed = lg.unlink(args.credit, args.debit, date=args.date)
-    _print_changes(changed)
+        kinds = _kinds(lg, changed)
+    _print_changes(changed, kinds)
     return EXIT_OK
 
 
@@ -294,14 +386,21 @@ def cmd_remove_items(args) -> int:
     with Ledger(args.ledger) as lg, lg.session(write=True):
         left = lg.remove_items(args.credit, args.items, date=args.date)
         head = lg.invoice(args.credit).iloc[0]
-    print(f"{args.credit}: {len(left)} item(s) left, total {_money(head.total, head.currency)}, {head.status}")
+    print(f"{args.credit}: {len(left)} item(s) left, total {_money(head.total, head.currency)}, "
+          f"available {_money(head.unpaid_amount, head.currency)}, {head.status}")
     return EXIT_OK
 
 
-def _print_changes(changed: pd.DataFrame) -> None:
+def _kinds(lg: Ledger, changed: pd.DataFrame) -> dict[str, str]:
+    return {i: lg.invoice(i).iloc[0].type for i in changed["invoice_id"]} if len(changed) else {}
+
+
+def _print_changes(changed: pd.DataFrame, kinds: dict[str, str]) -> None:
+    """One line per invoice changed: a debit's unpaid amount, a credit's available amount."""
     for _, r in changed.iterrows():
-        print(f"{r.invoice_id}: {r.status_before} -> {r.status_after}, unpaid "
-              f"{_money(r.unpaid_before, r.currency)} -> {_money(r.unpaid_after, r.currency)}")
+        what = "available" if kinds.get(r.invoice_id) == "credit" else "unpaid"
+        print(f"{r.invoice_id}: {what} {_money(r.unpaid_before, r.currency)} -> "
+              f"{_money(r.unpaid_after, r.currency)}, {r.status_before} -> {r.status_after}")
 
 
 def cmd_export(args) -> int:
@@ -313,12 +412,17 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .progress import Terminal
+
     with Ledger(args.ledger, read_only=True) as lg:
-        rep = lg.report(args.period, out=args.out, gl=args.gl)
-    print(f"report written to {rep.paths['html'].parent}/ ({rep.paths['html'].name}, "
-          f"{rep.paths['xlsx'].name}, {len(rep.tables)} CSV files)")
+        rep = lg.report(args.period, gl=args.gl)
     for line in rep.headline():
         print(line)
+    if args.out:
+        progress = Terminal()
+        rep.write(args.out, progress=progress)
+        print(f"report written to {rep.paths['html'].parent}/ ({rep.paths['html'].name}, "
+              f"{rep.paths['xlsx'].name}, {len(rep.tables)} CSV files)", file=sys.stderr)
     return rep.exit_code
 
 
@@ -397,6 +501,8 @@ COMMANDS = {
 
 # -- output helpers -------------------------------------------------------------------------------
 
+WIDTH = 100
+
 
 def _path(args):
     from .ledger import resolve_path
@@ -405,35 +511,61 @@ def _path(args):
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {t}" for t, n in counts.items() if n)
+    return ", ".join(f"{n:,} {t}" for t, n in counts.items() if n)
 
 
 def _money(value, currency: str) -> str:
-    from .money import format_money
+    from .formats import money
 
-    return f"{format_money(Decimal(str(value)), currency)} {currency}"
-
-
-MONEY_NAMES = ("net_amount", "tax_amount", "amount", "total", "unpaid_amount")
+    return money(value, currency, code=True)
 
 
-def _table(df: pd.DataFrame, currency: str | None = None) -> str:
-    """A frame as text: money with the currency's decimals, quantities without trailing zeros."""
-    from .money import format_money, plain_decimal
+def _frame_table(df: pd.DataFrame, currency: str | None = None) -> str:
+    """A frame as text: labels, money with the row's currency (its ``currency`` column) or
+    ``currency``, quantities exact, numbers right-aligned, fitted to 100 columns."""
+    from .display import as_text, numeric_columns
+    from .formats import label
 
-    def cell(v, money: bool):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return ""
-        if isinstance(v, Decimal):
-            if money and currency:
-                return format_money(v, currency)
-            return plain_decimal(v)
-        return str(v)
+    text = as_text(df, currency)
+    numeric = {j for j, c in enumerate(df.columns) if c in set(numeric_columns(df))}
+    headers = [label(c) for c in df.columns]
+    rows = text.astype(str).values.tolist()
+    # the widest text column is the one that wraps when a line would pass 100 columns
+    texts = [j for j in range(len(headers)) if j not in numeric]
+    wrap = max(texts, key=lambda j: max([len(headers[j])] + [len(r[j]) for r in rows])) if texts else None
+    return text_table(headers, rows, numeric=numeric, wrap=wrap)
 
-    out = df.copy()
-    for c in out.columns:
-        out[c] = [cell(v, c in MONEY_NAMES) for v in out[c]]
-    return out.to_string(index=False)
+
+def text_table(headers: list[str], rows: list[list[str]], *, numeric=frozenset(), wrap: int | None = None,
+               notes: list[str] | None = None, width: int = WIDTH) -> str:
+    """Rows as aligned text, two spaces apart and indented by two; column ``wrap`` (free
+    text) wraps so a line fits ``width``; ``notes[i]`` is printed under row i."""
+    import textwrap
+
+    widths = [max([len(h)] + [len(r[j]) for r in rows]) for j, h in enumerate(headers)]
+    if wrap is not None:
+        others = sum(w for j, w in enumerate(widths) if j != wrap) + 2 * len(widths)
+        widths[wrap] = max(min(widths[wrap], width - others), 12)
+
+    def line(cells: list[list[str]]) -> list[str]:
+        height = max(len(c) for c in cells)
+        out = []
+        for k in range(height):
+            parts = [(c[k] if k < len(c) else "") for c in cells]
+            out.append("  " + "  ".join(p.rjust(widths[j]) if j in numeric else p.ljust(widths[j])
+                                        for j, p in enumerate(parts)).rstrip())
+        return out
+
+    def cells(values: list[str]) -> list[list[str]]:
+        return [textwrap.wrap(v, widths[j]) or [""] if j == wrap else [v] for j, v in enumerate(values)]
+
+    out = line(cells(headers))
+    indent = "  " + " " * (sum(widths[: (wrap or 0)]) + 2 * (wrap or 0))
+    for i, r in enumerate(rows):
+        out += line(cells(r))
+        if notes and notes[i]:
+            out += textwrap.wrap(notes[i], width, initial_indent=indent, subsequent_indent=indent)
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:

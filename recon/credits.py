@@ -45,13 +45,13 @@ REQUEST_TYPES = {
 
 # code -> (reason, fix); {value}, {a}, {b} come from the check's row.
 MESSAGES: dict[str, tuple[str, str | None]] = {
-    "unknown_invoice": ("unknown debit invoice", "check the invoice number (`recon show` displays one)"),
+    "unknown_invoice": ("unknown debit invoice", "check the invoice number"),
     "not_a_debit": ("is a credit invoice; only debit invoices can be credited", "name the debit invoice"),
     "debit_void": ("the debit invoice is void and cannot be credited", None),
     "debit_paid": ("the debit invoice is already paid",
                    "only unpaid invoices can be credited; allow paid ones explicitly (--allow-paid) "
                    "and the credit stays available on the credit invoice"),
-    "unknown_item": ("unknown item", "check the item id (`recon show DEBIT_ID` lists the items)"),
+    "unknown_item": ("unknown item", "check the item id against the debit invoice's items"),
     "item_elsewhere": ("the item belongs to invoice {a}, not {b}", "pair each item with its own invoice"),
     "quantity_without_item": ("a quantity needs an item", "name the item, or leave the quantity empty to credit the whole invoice"),
     "quantity_not_positive": ("quantity must be greater than 0", "use a positive quantity"),
@@ -77,7 +77,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "proration_invalid": ("unused days {a} of a {b}-day period cannot be prorated", "give 1 ≤ unused days ≤ period days"),
     "prorated_not_alone": ("another row of this run credits the same item", "prorate an item once per run"),
     "prorate_too_small": ("only {a} of the item is left to credit: too little to prorate by days",
-                          "credit the rest by hand with `recon credit`"),
+                          "credit the rest by hand, naming the item"),
     "settled_in_run": ("earlier corrections of this run already settle this debit invoice (it would be paid)",
                        "drop the row, or credit it separately allowing paid invoices"),
 }

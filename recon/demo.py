@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from .errors import BadInput
+from .formats import money
 from .ledger import Ledger
-from .money import format_money
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 #: the sample data's month; the demo's credits are dated within it
@@ -72,7 +72,7 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
 
         # 4. Services cancelled mid-period: the unused days are credited automatically.
         cancelled = lg.cancel(data / "cancellations.csv", date=MONTH_END)
-        totals = ", ".join(f"{format_money(Decimal(v), c)} {c}" for c, v in sorted(cancelled.totals.items()))
+        totals = ", ".join(money(Decimal(v), c, code=True) for c, v in sorted(cancelled.totals.items()))
         print(f"  cancellations: {len(cancelled.credits)} credit invoice(s) for the unused days"
               f" ({totals}), {len(cancelled.links)} linked to debit invoices")
 
@@ -92,5 +92,5 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
 def _report(lg: Ledger, verb: str, debit: str, credit_id: str) -> None:
     d = lg.invoice(debit).iloc[0]
     c = lg.invoice(credit_id).iloc[0]
-    print(f"  {verb} {debit} -> {credit_id} (total {format_money(c.total, c.currency)} {c.currency}); "
-          f"{debit} now {d.status}, unpaid {format_money(d.unpaid_amount, d.currency)}")
+    print(f"  {verb} {debit} -> {credit_id} (total {money(c.total, c.currency, code=True)}); "
+          f"{debit} now {d.status}, unpaid {money(d.unpaid_amount, d.currency, code=True)}")

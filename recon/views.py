@@ -44,6 +44,25 @@ def accounts(db: Database) -> pd.DataFrame:
     )
 
 
+def account_names(db: Database) -> dict[str, str]:
+    """{account_id: account_name} where the export gave names (optional column on invoices)."""
+    has = db.scalar("SELECT count(*) FROM information_schema.columns"
+                    " WHERE table_name = 'invoices' AND column_name = 'account_name'")
+    if not has:
+        return {}
+    return dict(db.rows("SELECT account_id, max(account_name) FROM invoices"
+                        " WHERE account_name IS NOT NULL GROUP BY account_id"))
+
+
+def find_unpaid_debits(db: Database, text: str, limit: int = 10) -> pd.DataFrame:
+    """Unpaid debit invoices whose number contains ``text`` (any case), exact match first."""
+    return db.frame(
+        f"SELECT {INVOICE_COLUMNS} FROM invoices WHERE type = 'debit' AND status = 'unpaid'"
+        " AND contains(upper(invoice_id), upper($t))"
+        " ORDER BY upper(invoice_id) <> upper($t), invoice_id LIMIT $n",
+        {"t": text.strip(), "n": limit})
+
+
 def creditable_items(db: Database, debit_invoice_id: str) -> pd.DataFrame:
     """A debit invoice's items with the quantity and amounts still creditable."""
     _require(db, debit_invoice_id)
@@ -89,6 +108,17 @@ def payments(db: Database, invoice_id: str) -> pd.DataFrame:
                     " ORDER BY paid_on, payment_id", {"id": invoice_id})
 
 
+def closest_invoices(db: Database, invoice_id: str, *, kind: str | None = None, n: int = 3) -> list[str]:
+    """The ``n`` invoice numbers nearest to a mistyped one (edit distance, then number)."""
+    rows = db.rows(
+        "SELECT invoice_id FROM invoices WHERE $kind IS NULL OR type = $kind"
+        " ORDER BY levenshtein(upper(invoice_id), upper($id)), invoice_id LIMIT $n",
+        {"id": str(invoice_id), "kind": kind, "n": n})
+    return [r[0] for r in rows]
+
+
 def _require(db: Database, invoice_id: str) -> None:
     if db.scalar("SELECT count(*) FROM invoices WHERE invoice_id = $id", {"id": invoice_id}) == 0:
-        raise BadInput(f"invoice {invoice_id!r} not found; check the number")
+        near = closest_invoices(db, invoice_id)
+        hint = f"; the closest invoice numbers: {', '.join(near)}" if near else ""
+        raise BadInput(f"invoice {invoice_id!r} not found{hint}")

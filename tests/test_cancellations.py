@@ -495,7 +495,7 @@ def test_cli_cancel_the_sample_file_then_rerun(cli, sample_copy):
     assert code == 0, err
     assert len(out.split()) == 15 and "created 15 cancellation credit invoice(s)" in err
     # ITM-0000771 (EUR), cancelled 2026-10-21 of a 31-day October: 11 days
-    assert "ITM-0000771   2026-10-21  1.419355      33.98        6.8   40.78      EUR" in err
+    assert "ITM-0000771   2026-10-21     1.419355     33.98    6.80     40.78  EUR" in err
     after = _snapshot(sample_copy)
     code, out, err = cli("cancel", "--ledger", sample_copy, DATA / "cancellations.csv")
     assert code == 0 and out == ""

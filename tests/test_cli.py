@@ -23,29 +23,35 @@ def test_init_credit_show_void_export(cli, tmp_path):
     ledger = tmp_path / "books.duckdb"
     code, out, err = cli("init", "--ledger", ledger, "--from", DATA)
     assert code == 0, err
-    assert "imported 300 invoices, 1027 invoice_items, 168 payments" in out
+    assert "imported 300 invoices, 1,027 invoice_items, 168 payments" in out
 
     code, out, err = cli("credit", "--ledger", ledger, "INV-2026-000177", "--item", "ITM-0000615=1",
                          "--reason", "SLA credit", "--date", "2026-10-30")
     assert (code, out.strip()) == (0, "CN-2026-000001"), err
-    assert "INV-2026-000177: unpaid 29842.70 EUR -> 29675.99 EUR, unpaid" in err  # 134.44 + 24% tax
+    # 134.44 + 24% tax
+    assert "created credit invoice CN-2026-000001: total 166.71 EUR, 1 item(s), all of it applied" in err
+    assert "INV-2026-000177: linked 166.71 EUR; unpaid 29,842.70 EUR -> 29,675.99 EUR, unpaid -> unpaid" in err
 
     code, out, err = cli("credit", "--ledger", ledger, "INV-2026-000184", "--item", "ITM-0000634",
                          "--into", "CN-2026-000001", "--date", "2026-10-30")
     assert (code, out.strip()) == (0, "CN-2026-000001"), err
+    assert "added to credit invoice CN-2026-000001: total 1,164.84 EUR" in err
 
     code, out, _ = cli("show", "--ledger", ledger, "CN-2026-000001")
     assert code == 0
     assert "credit invoice of ACC-1001, 2026-10-30, EUR" in out
-    assert "total     1164.84 EUR" in out  # 166.71 + 998.13
+    assert "total     1,164.84 EUR" in out  # 166.71 + 998.13
+    assert "available 0.00 EUR" in out and "unpaid  " not in out
     assert "INV-2026-000184" in out and "ITM-0000634" in out
 
     code, out, err = cli("credit", "--ledger", ledger, "INV-2026-000186", "--date", "2026-10-31")
     assert (code, out.strip()) == (0, "CN-2026-000002")
-    assert "INV-2026-000186: unpaid 5588.12 EUR -> 0.00 EUR, paid" in err
+    assert "INV-2026-000186: linked 5,588.12 EUR; unpaid 5,588.12 EUR -> 0.00 EUR, unpaid -> paid" in err
 
     code, out, _ = cli("void", "--ledger", ledger, "CN-2026-000002")
-    assert code == 0 and "INV-2026-000186: paid -> unpaid, unpaid 0.00 EUR -> 5588.12 EUR" in out
+    assert code == 0 and "INV-2026-000186: unpaid 0.00 EUR -> 5,588.12 EUR, paid -> unpaid" in out
+    code, out, _ = cli("show", "--ledger", ledger, "CN-2026-000002")
+    assert "INV-2026-000186" in out and "2026-10-31" in out  # the ended link of the void credit
 
     code, out, _ = cli("export", "--ledger", ledger, "--out", tmp_path / "out", "--format", "parquet")
     assert code == 0 and (tmp_path / "out" / "invoice_links.parquet").exists()

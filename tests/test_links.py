@@ -242,13 +242,13 @@ def snapshot(path) -> dict[str, pd.DataFrame]:
 def test_cli_link_and_unlink(cli, book):
     code, out, err = cli("link", "--ledger", book, CREDIT, "D2", "--amount", "2.40", "--date", "2026-11-26")
     assert code == 0, err
-    assert "D2: unpaid -> unpaid, unpaid 12.40 EUR -> 10.00 EUR" in out
-    assert f"{CREDIT}: unpaid -> unpaid, unpaid 62.00 EUR -> 59.60 EUR" in out
+    assert "D2: unpaid 12.40 EUR -> 10.00 EUR, unpaid -> unpaid" in out
+    assert f"{CREDIT}: available 62.00 EUR -> 59.60 EUR, unpaid -> unpaid" in out
     code, out, err = cli("link", "--ledger", book, CREDIT, "D2")  # the rest: 10.00
     assert code == 0 and "10.00 EUR -> 0.00 EUR" in out
     code, out, err = cli("unlink", "--ledger", book, CREDIT, "D2")
     assert code == 0, err
-    assert "D2: paid -> unpaid, unpaid 0.00 EUR -> 12.40 EUR" in out
+    assert "D2: unpaid 0.00 EUR -> 12.40 EUR, paid -> unpaid" in out
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -286,6 +286,6 @@ def test_cli_remove_items(cli, book, make_ledger):
     assert cli("unlink", "--ledger", path, credit, "D1")[0] == 0
     code, out, err = cli("remove-items", "--ledger", path, credit, f"{credit}-002")
     assert code == 0, err
-    assert out.strip() == f"{credit}: 1 item(s) left, total 12.40 EUR, unpaid"
+    assert out.strip() == f"{credit}: 1 item(s) left, total 12.40 EUR, available 12.40 EUR, unpaid"
     code, _, err = cli("remove-items", "--ledger", path, credit, "NOPE")
     assert code == 2 and f"ITEM_ID 'NOPE': not an item of {credit}" in err

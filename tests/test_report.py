@@ -418,24 +418,72 @@ def test_files_are_safe_and_self_contained(small, tmp_path):
     rf = paths["rollforward"].read_text(encoding="utf-8")
     assert "EUR,104.00,262.00,-243.40,212.40,-35.00,0.00,5.00,305.00,305.00,0.00" in rf
     assert "JPY,500,1100,-110,0,-300,-500,0,690,690,0" in rf
-    # xlsx: text stays text, money is a number with the currency's decimals
+    # xlsx: text stays text, money is a number with the currency's decimals, headers are labels
     from openpyxl import load_workbook
 
     wb = load_workbook(paths["xlsx"])
-    ws = wb["credits_issued"]
+    ws = wb["Credits issued"]
     header = [c.value for c in ws[1]]
-    reasons = [row[header.index("reason")] for row in ws.iter_rows(min_row=2)]
+    reasons = [row[header.index("Reason")] for row in ws.iter_rows(min_row=2)]
     cell = next(c for c in reasons if c.value == "=SUM(A1)")
     assert cell.data_type == "s"
-    ws = wb["rollforward"]
+    ws = wb["Roll-forward"]
     header = [c.value for c in ws[1]]
     eur = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "EUR")
     jpy = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "JPY")
-    assert eur[header.index("credits_applied")].value == -243.4
-    assert eur[header.index("credits_applied")].number_format == "#,##0.00"
-    assert jpy[header.index("payments")].number_format == "#,##0"
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    assert set(wb.sheetnames) == set(rep.tables)
+    assert eur[header.index("Credits applied")].value == -243.4
+    assert eur[header.index("Credits applied")].number_format == "#,##0.00"
+    assert jpy[header.index("Payments")].number_format == "#,##0"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:K3"
+    assert wb.sheetnames == ["Report", "Summary", "Roll-forward", "Credits issued", "Credits by reason",
+                             "Credits by origin", "Credits by account", "Links", "Aging",
+                             "Aging detail", "Unapplied credits", "Exceptions"]
+
+
+def test_workbook_totals_apart_from_the_filtered_rows_and_empty_sheets_say_so(small, tmp_path):
+    from openpyxl import load_workbook
+
+    rep = small.report("2026-10", out=tmp_path / "out")
+    wb = load_workbook(rep.paths["xlsx"])
+    ws = wb["Aging"]
+    rows = list(ws.iter_rows(values_only=True))
+    # 10 bucket rows under the filter (EUR and JPY, 5 buckets each), a blank row, 2 totals
+    assert ws.auto_filter.ref == "A1:D11"
+    assert rows[11] == (None, None, None, None)
+    assert rows[12] == ("EUR", "total", 3, 305.0) and rows[13] == ("JPY", "total", 1, 690)
+    assert ws.cell(13, 4).font.b and ws.cell(13, 4).number_format == "#,##0.00"
+    # summing the filtered rows gives the totals once, not twice
+    assert sum(r[3] for r in rows[1:11] if r[0] == "EUR") == 305.0
+    ws = wb["Exceptions"]
+    assert [c.value for c in ws[2]][0] == "nothing in this period" and not ws.auto_filter.ref
+    # the summary on its side: a column per currency, a row per figure
+    ws = wb["Summary"]
+    assert [c.value for c in ws[1]] == ["Figure", "EUR", "JPY"]
+    assert [c.value for c in ws[2]] == ["Opening unpaid", 104.0, 500]
+    assert [c.value for c in ws[16]] == ["GL difference", "no GL file", "no GL file"]
+    cover = [r for r in wb["Report"].iter_rows(values_only=True) if any(r)]
+    text = "\n".join(" ".join(str(v) for v in r if v is not None) for r in cover)
+    for shown in ("Month-end reconciliation 2026-10", "Ledger", "Generated at", "recon version 0.1.0",
+                  "no GL file given", "Close state open — not closed", "Prepared by", "Reviewed by"):
+        assert shown in text, shown
+
+
+def test_a_table_longer_than_a_sheet_continues_on_the_next(monkeypatch, tmp_path):
+    """Excel holds 1,048,576 rows a sheet; with a 4-row sheet, 7 rows take three sheets."""
+    from openpyxl import load_workbook
+
+    from recon import excel
+
+    monkeypatch.setattr(excel, "SHEET_ROWS", 4)
+    df = pd.DataFrame({"n": pd.array(range(7), dtype="int64[pyarrow]")})
+    book = excel.Book(tmp_path / "x.xlsx")
+    sheets = excel.write_sheet(book, "Aging detail", df)
+    book.close()
+    wb = load_workbook(tmp_path / "x.xlsx")
+    assert [ws.name for ws in sheets] == wb.sheetnames == ["Aging detail", "Aging detail (2)",
+                                                            "Aging detail (3)"]
+    assert [[c.value for c in col] for col in wb.worksheets[1].iter_cols()] == [["n", 3, 4, 5]]
+    assert [r[0] for r in wb.worksheets[2].iter_rows(values_only=True)] == ["n", 6]
 
 
 # -- GL reconciliation -------------------------------------------------------------------------
@@ -530,37 +578,87 @@ def test_empty_ledger_and_unwritable_folder(make_ledger, tmp_path):
         lg.report("2026-10", out=tmp_path / "file" / "r")
 
 
-def test_html_amounts_grouped_for_reading():
-    from recon.report.render import _grouped
-
-    assert [_grouped(x) for x in ("1234567.50", "-1000", "0.005", "")] == \
-        ["1,234,567.50", "-1,000", "0.005", ""]
-
-
 def test_page_and_workbook_layout(small, tmp_path):
     rep = small.report("2026-10", out=tmp_path / "out")
     page = rep.paths["html"].read_text(encoding="utf-8")
     # every table in a box that scrolls sideways; amounts' headers right-aligned over them
     assert page.count('<div class="tbl') == page.count("<table>") == len(rep.tables)
-    assert '<th class="num">opening_<wbr>unpaid</th>' in page
+    assert '<th class="num">Opening unpaid</th>' in page and "opening_unpaid" not in page
     assert '<tr class="total"><td>EUR</td><td>total</td><td class="num">3</td>' \
            '<td class="num">305.00</td></tr>' in page     # aging subtotal, bold
     assert page.count('<div class="charts">') == 2            # one row of charts per currency
+    # printed: A4 landscape, a section a page, the header of a table on every page
+    assert "@page{size:A4 landscape" in page and "section.sect{break-before:page}" in page
+    assert "thead{display:table-header-group}" in page
+    # the header block and the sign-off
+    for shown in ("Generated at", "recon version", "0.1.0", "no GL file given", "open — not closed",
+                  "Prepared by", "Reviewed by", str(small.path)):
+        assert shown in page, shown
     from openpyxl import load_workbook
 
-    ws = load_workbook(rep.paths["xlsx"])["rollforward"]
+    ws = load_workbook(rep.paths["xlsx"])["Roll-forward"]
     header = {c.value: c for c in ws[1]}
-    assert header["currency"].alignment.horizontal is None
-    assert header["payments"].alignment.horizontal == "right"
+    assert header["Currency"].alignment.horizontal is None
+    assert header["Payments"].alignment.horizontal == "right"
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.paperSize == 9                        # A4
     assert ws.page_setup.fitToHeight == 0                     # one page wide, as long as needed
     assert ws.print_title_rows == "$1:$1"                    # the header on every printed page
+
+
+def test_sign_off_from_the_close(small):
+    from recon.report.render import close_state, header_html, signoff
+
+    rep = small.report("2026-10")
+    assert rep.meta["gl_given"] is False and rep.meta["version"] == recon.__version__
+    assert close_state(rep.meta) == "open — not closed"
+    rep.meta["close"] = {"state": "closed", "closed_by": "ana", "closed_at": "2026-11-03T09:15:00",
+                         "reviewed_by": None, "digest_matches": True, "changed_tables": []}
+    assert close_state(rep.meta) == "closed; by ana on 2026-11-03 09:15; not yet reviewed; figures as signed off"
+    assert signoff(rep.meta) == [("Prepared by", "ana", "2026-11-03 09:15"), ("Reviewed by", "", "")]
+    rep.meta["close"].update(reviewed_by="bo", reviewed_at="2026-11-04T10:00:00", digest_matches=False,
+                             changed_tables=["links"])
+    assert "reviewed by bo on 2026-11-04 10:00; FIGURES DIFFER from those signed off (links)" \
+        in close_state(rep.meta)
+    assert "bo" in header_html(rep)
+    rep.meta["close"] = {"state": "closed"}               # keys missing: still readable
+    assert close_state(rep.meta) == "closed; not yet reviewed"
+
+
+def test_big_tables_show_their_first_rows_on_the_page(small, monkeypatch):
+    from recon.report import render
+
+    monkeypatch.setattr(render, "HTML_ROW_LIMIT", 2)
+    page = render.html_page(small.report("2026-10"))
+    assert "The first 2 of 4 rows; the workbook and the CSV file have all of them." in page
 
 
 def test_bar_chart_negative_values_read_as_negative():
     from recon.report.charts import DOWN, UP, bars
 
-    svg = bars(["a", "b"], [Decimal("-50.00"), Decimal("150.00")], 2)
+    svg = bars(["a", "b"], [Decimal("-50.00"), Decimal("150.00")], "EUR")
     assert f'fill="{DOWN}"' in svg and f'fill="{UP}"' in svg and "<line" in svg
     assert ">-50.00<" in svg and ">150.00<" in svg
-    assert "<line" not in bars(["a"], [Decimal("7")], 0)     # no zero line when none is negative
+    assert "<line" not in bars(["a"], [Decimal("7")], "JPY")     # no zero line when none is negative
+
+
+def test_workbook_text_round_trips_exactly(tmp_path):
+    """Text that XML or Excel would read otherwise comes back as written."""
+    from openpyxl import load_workbook
+
+    from recon import excel
+
+    tricky = ["a & b", "<b>bold</b>", "x > y", "tab\there", "bell\x07", "_x0041_ stays", "  spaces  ",
+              "=SUM(A1)", "Ünïcødé ✓", None]
+    df = pd.DataFrame({"text": pd.array(tricky, dtype="string[pyarrow]"),
+                       "n": pd.array(range(len(tricky)), dtype="int64[pyarrow]")})
+    book = excel.Book(tmp_path / "t.xlsx")
+    excel.write_sheet(book, "t", df)
+    book.close()
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    got = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert got[:4] == tricky[:4] and got[6:9] == tricky[6:9]
+    # escaped as xlsxwriter escapes them (Excel shows "bell", "_x0041_ stays"; openpyxl
+    # reads the escapes as they are)
+    assert got[4] == "bell_x0007_" and got[5] == "_x005F_x0041_ stays"
+    assert got[9] is None and ws.max_row == len(tricky) + 1

@@ -1,13 +1,16 @@
 """Charts as inline SVG, drawn here so the HTML page needs no script, font or network.
 
 Amounts are exact Decimals; they become floats only for SVG coordinates. Every label is
-the exact amount as text, HTML-escaped.
+the exact amount as money (``recon.formats``: the currency's decimals, thousands
+separated), HTML-escaped.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from html import escape
+
+from ..formats import money
 
 WIDTH = 560
 BAR_H = 22
@@ -28,11 +31,6 @@ STEPS = (
 )
 
 
-def amount_text(value, digits: int) -> str:
-    q = Decimal(1).scaleb(-digits)
-    return f"{Decimal(value).quantize(q, rounding=ROUND_HALF_UP):,}"
-
-
 def _svg(height: int, body: list[str], label: str) -> str:
     return (f'<svg width="{WIDTH}" height="{height}" '
             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(label)}">'
@@ -50,7 +48,7 @@ def _scale(lo: Decimal, hi: Decimal):
     return x
 
 
-def waterfall(row, digits: int) -> str:
+def waterfall(row, currency: str) -> str:
     """Opening, each movement as a floating bar from the running total, closing."""
     bars, running = [], Decimal(0)
     for col, label, kind in STEPS:
@@ -76,14 +74,14 @@ def waterfall(row, digits: int) -> str:
         body.append(f'<text x="{LABEL_W - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(label)}</text>')
         body.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 1):.1f}" height="{BAR_H}" fill="{color}"/>')
         body.append(f'<text x="{WIDTH - 4}" y="{y + 15}" text-anchor="end" font-size="12">'
-                    f'{escape(amount_text(v, digits))}</text>')
+                    f'{escape(money(v, currency))}</text>')
     zero = x(Decimal(0))
     height = 12 + len(bars) * (BAR_H + 6)
     body.append(f'<line x1="{zero:.1f}" y1="0" x2="{zero:.1f}" y2="{height}" stroke="#889" stroke-width="1"/>')
     return _svg(height, body, "roll-forward waterfall")
 
 
-def bars(labels: list, values: list, digits: int) -> str:
+def bars(labels: list, values: list, currency: str) -> str:
     """Horizontal bars, one per label (aging buckets, credits by reason)."""
     vals = [Decimal(v) for v in values]
     x = _scale(min(vals, default=Decimal(0)), max(vals, default=Decimal(0)))
@@ -96,7 +94,7 @@ def bars(labels: list, values: list, digits: int) -> str:
         body.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 0):.1f}" height="{BAR_H}" '
                     f'fill="{UP if v >= 0 else DOWN}"/>')
         body.append(f'<text x="{WIDTH - 4}" y="{y + 15}" text-anchor="end" font-size="12">'
-                    f'{escape(amount_text(v, digits))}</text>')
+                    f'{escape(money(v, currency))}</text>')
     height = 12 + max(len(vals), 1) * (BAR_H + 6)
     if any(v < 0 for v in vals):  # the zero line, so a negative bar reads as one
         zero = x(Decimal(0))

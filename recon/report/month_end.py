@@ -88,8 +88,8 @@ class Report:
     closing: dt.date
     tables: dict[str, pd.DataFrame]
     paths: dict[str, Path] = field(default_factory=dict)
-    #: about the report rather than the ledger: ledger, generated at, version, GL given,
-    #: and ``close`` (None for an open month; periods.close_state for a closed one)
+    #: the report's header: ledger, generated_at, version, gl_given (and gl_file), and
+    #: ``close`` (None for an open month; periods.close_state for a closed one)
     meta: dict = field(default_factory=dict)
     #: the exceptions of the ledger as it is today (``tables["exceptions"]`` are those of
     #: the period's end); not part of the report's signed-off tables
@@ -121,11 +121,13 @@ class Report:
         clean = self.ties and not self.gl_differs and self.tables["exceptions"].empty
         return EXIT_OK if clean else EXIT_DIFFERENCES
 
-    def write(self, out: str | Path) -> dict[str, Path]:
+    def write(self, out: str | Path, progress=None) -> dict[str, Path]:
+        """Write the workbook, the CSV files and the HTML page to ``out``; ``progress``
+        (``recon.progress.on_screen()``) is told as each is done."""
         from .render import write_all
 
         try:
-            self.paths = write_all(self, Path(out))
+            self.paths = write_all(self, Path(out), progress)
         except OSError as exc:
             raise BadInput(f"cannot write the report to {out}: {exc.strerror or exc}; "
                            "choose a folder you can write to with --out") from None
@@ -139,36 +141,19 @@ class Report:
 
         return HTML(f"<style>{CSS}</style>" + charts_html(self))
 
+    def overview(self):
+        """The header, sign-off block and summary for a notebook cell."""
+        from IPython.display import HTML
+
+        from .render import CSS, overview_html
+
+        return HTML(f"<style>{CSS}</style>" + overview_html(self))
+
     def headline(self) -> list[str]:
         """One line per currency and one per problem found, for the command's output."""
-        from .render import money_frame
+        from .render import headline
 
-        s = self.tables["summary"]
-        text = money_frame(s)
-        lines = [f"period {self.period} ({self.start} .. {self.closing})"]
-        for (_, t), (_, row) in zip(text.iterrows(), s.iterrows(), strict=True):
-            gl = "" if pd.isna(row["gl_difference"]) else f"; GL difference {t['gl_difference']}"
-            # the movements that happened, so the line adds up to the closing balance
-            moves = [("issued", "debits_issued"), ("credits applied", "credits_applied"),
-                     ("credits unlinked", "credits_unlinked"), ("payments", "payments"),
-                     ("debits voided", "debits_voided"), ("overpayment floor", "overpayment_floor")]
-            shown = ", ".join(f"{label} {t[col]}" for label, col in moves
-                              if col in ("debits_issued", "credits_applied", "payments") or row[col] != 0)
-            lines.append(
-                f"  {t['currency']}: opening {t['opening_unpaid']}, {shown},"
-                f" closing {t['closing_unpaid']} = unpaid at period end {t['unpaid_at_period_end']}"
-                f" (difference {t['difference']}); credits issued {t['credits_issued']}"
-                f" for {t['credits_issued_amount']}; unapplied credits {t['unapplied_credits']}{gl}")
-        if not self.ties:
-            lines.append("the roll-forward does NOT tie: see rollforward, column difference")
-        if self.gl_differs:
-            n = int((self.tables["gl"]["difference"] != 0).sum())
-            lines.append(f"{n} GL balance(s) differ from the subledger: see gl")
-        if not self.tables["exceptions"].empty:
-            counts = self.tables["exceptions"]["rule"].value_counts().sort_index()
-            lines.append(f"{int(counts.sum())} exception(s): "
-                         + ", ".join(f"{r} {n}" for r, n in counts.items()))
-        return lines
+        return headline(self)
 
 
 def build(db: Database, period: str, gl=None) -> Report:
@@ -225,12 +210,17 @@ def build(db: Database, period: str, gl=None) -> Report:
         tables["exceptions"] = _with_meaning(pd.concat(
             [tables["exceptions"].drop(columns="meaning"),
              changed.astype(tables["exceptions"].drop(columns="meaning").dtypes)], ignore_index=True))
+    return Report(period=period, start=start, closing=closing, tables=tables,
+                  meta=dict(_meta(db, gl), close=close), current_exceptions=exceptions(db))
+
+
+def _meta(db: Database, gl) -> dict:
+    """What the report's header says about how it was made."""
     from .. import __version__
 
-    meta = {"ledger": str(db.path), "generated_at": dt.datetime.now().replace(microsecond=0),
-            "version": __version__, "gl_given": has_gl, "close": close}
-    return Report(period=period, start=start, closing=closing, tables=tables, meta=meta,
-                  current_exceptions=exceptions(db))
+    gl_file = None if gl is None else (str(gl) if isinstance(gl, (str, Path)) else "a GL frame")
+    return {"ledger": str(db.path), "generated_at": dt.datetime.now().astimezone().replace(microsecond=0),
+            "version": __version__, "gl_given": gl is not None, "gl_file": gl_file}
 
 
 def exceptions(db: Database, as_of: dt.date | None = None) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 -- Unpaid debit invoices at period end ($closing) by days past due. An invoice without a
--- due date is due on its invoice date. Needs temp table asof_close.
+-- due date is due on its invoice date. An invoice not yet due is current: 0 days past due
+-- (never negative). Needs temp table asof_close.
 SELECT invoice_id, account_id, currency, invoice_date, due_date,
-       ($closing - coalesce(due_date, invoice_date))::BIGINT AS days_past_due,
+       greatest($closing - coalesce(due_date, invoice_date), 0)::BIGINT AS days_past_due,
        CASE WHEN $closing - coalesce(due_date, invoice_date) <= 0 THEN 'current'
             WHEN $closing - coalesce(due_date, invoice_date) <= 30 THEN '1-30'
             WHEN $closing - coalesce(due_date, invoice_date) <= 60 THEN '31-60'
