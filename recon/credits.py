@@ -20,7 +20,8 @@ import pyarrow as pya
 from . import sql
 from .db import Database
 from .errors import BadInput, Problem
-from .money import QUANTITY, plain_decimal
+from .amounts import Amount, Percent
+from .money import MONEY, QUANTITY, RATE, plain_decimal
 
 REQUEST_TYPES = {
     "req_no": pya.int64(),
@@ -30,6 +31,11 @@ REQUEST_TYPES = {
     "debit_invoice_id": pya.string(),
     "item_id": pya.string(),
     "quantity": QUANTITY,
+    # or a net amount (gross: tax included) or a percentage of the item's original net
+    # (recon/amounts.py); at most one of quantity, amount and percent
+    "amount": MONEY,
+    "percent": RATE,
+    "gross": pya.bool_(),
     "reason": pya.string(),
     "memo": pya.string(),
     "credit_date": pya.date32(),
@@ -40,6 +46,8 @@ REQUEST_TYPES = {
     "unused_days": pya.int64(),
     "period_days": pya.int64(),
     "cancelled_on": pya.date32(),
+    # the platform's own number for a new credit invoice (bulk files)
+    "credit_invoice_id": pya.string(),
 }
 
 # code -> (reason, fix); {value}, {a}, {b} come from the check's row.
@@ -66,8 +74,41 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "period_reversed": ("Invalid billing period: starts after its end {a}", "give period_start on or before period_end"),
     "period_without_item": ("Invalid billing period: a period needs an item", "name the item"),
     "period_outside": ("Invalid billing period: must lie within the item's period {a}", "choose dates inside {a}"),
-    "duplicate_row": ("duplicate of row {a}", "remove the repeated row"),
     "over_credit": ("quantity exceeds the {a} still creditable on item {b}", "lower the quantity to at most {a}"),
+    # amounts and percentages (recon/amounts.py)
+    "several_asks": ("a row asks one of quantity, amount and percent; this one also gives {a}",
+                     "keep one of them (a second kind of credit goes on its own row)"),
+    "amount_without_item": ("an amount needs an item", "name the item; for the whole invoice give a percent"),
+    "gross_without_amount": ("gross applies to an amount only", "give the amount, or leave gross empty"),
+    "amount_not_positive": ("amount must be greater than 0", "use a positive amount"),
+    "amount_decimals": ("the amount has more decimals than {a} has ({b})", "round it to {b} decimals"),
+    "percent_invalid": ("percent must be greater than 0 and at most 100",
+                        "give the share of the item's net, e.g. 15 for 15 %"),
+    "amount_over_credit": ("amount exceeds the net amount {a} still creditable on item {b}",
+                           "lower the amount to at most {a}"),
+    "gross_over_credit": ("amount (tax included) exceeds the {a} still creditable on item {b}",
+                          "lower the amount to at most {a}"),
+    "gross_no_split": ("no net amount and tax at item {b}'s rate add up to exactly this gross amount; "
+                       "the nearest that do are {a}", "ask for one of those, or give the net amount"),
+    "amount_needs_rest": ("only 0.000001 of item {b}'s quantity is left, so a partial amount cannot be credited",
+                          "credit the rest of the item (net {a}): name the item without an amount"),
+    "percent_too_small": ("the percentage of item {b}'s net is less than one minor unit",
+                          "give a larger percentage, or an amount"),
+    "invoice_no_items": ("the debit invoice has no items, so there is nothing to credit",
+                         "import its items first, or check the invoice number"),
+    # rows of one credit that credit the same item (bulk files)
+    "repeat_in_credit": ("rows {a} credit {b} in the same credit",
+                         "put their sum on one row, or pass --sum-repeats"),
+    "repeat_all": ("rows {a} each credit all that is left of {b} in the same credit",
+                   "keep one of the rows (a second would find nothing left)"),
+    "repeat_unsummable": ("rows {a} credit {b} in the same credit in different ways "
+                          "(quantity, net or gross amount, percent), which cannot be summed",
+                          "put them in different credits (a group each) or on one row"),
+    "credit_id_taken": ("credit invoice number already used in the ledger",
+                        "give the platform's number only for credits not yet in the ledger"),
+    "credit_id_repeated": ("credit invoice number also given to {a}", "give each credit invoice its own number"),
+    "credit_id_mixed": ("{b} is given two credit invoice numbers ({a} and this row's)",
+                        "give every row of the credit the same number"),
     "nothing_left": ("nothing left to credit: the item is already fully credited", "drop the row"),
     "invoice_fully_credited": ("nothing left to credit: every item is already fully credited", "drop the row"),
     "proration_invalid": ("unused days {a} of a {b}-day period cannot be prorated", "give 1 ≤ unused days ≤ period days"),
@@ -123,7 +164,7 @@ class CreditResult:
                 f"{self.item_count} item(s), {len(self.links)} link(s); totals {self.totals}>")
 
 
-GROUP_CODES = {"group_currency", "group_account", "group_dates"}
+GROUP_CODES = {"group_currency", "group_account", "group_dates", "credit_id_mixed"}
 
 
 def _group_label(key: str) -> str:
@@ -137,9 +178,12 @@ def _problem(row, source: str | None, numbered: bool,
         b = key_label(b)
     reason, fix = MESSAGES.get(code, (code, None))
     fa = plain_decimal(a) if a is not None and code in ("over_credit", "prorate_too_small") else a
+    if code in ("repeat_in_credit", "repeat_all", "repeat_unsummable") and a:
+        rows = sorted({int(x) for x in str(a).split(",")} | ({src_row} if src_row is not None else set()))
+        fa = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
     reason = reason.format(value=value, a=fa, b=b)
     fix = fix.format(value=value, a=fa, b=b) if fix else None
-    shown = plain_decimal(value) if col == "quantity" and value is not None else value
+    shown = plain_decimal(value) if col in ("quantity", "percent") and value is not None else value
     return Problem(reason=reason, file=source, row=src_row if numbered else None,
                    column=col, value=shown, fix=fix, code=code)
 
@@ -165,6 +209,7 @@ def run_requests(
     audit_detail: dict | None = None,
     progress=None,
     key_label: Callable[[str], str] = _group_label,
+    sum_repeats: bool = False,
 ) -> CreditResult:
     """Check every request, then create the credits in one transaction (or preview them).
 
@@ -172,20 +217,27 @@ def run_requests(
     came about: one value per run, written on their headers.
     ``progress(phase, count)``, if given, is told when each phase is done (bulk runs).
     ``key_label`` names a credit key in a message (the caller knows how it built them).
+    ``sum_repeats``: rows of one credit that credit the same item become one line with
+    their sum (otherwise rows alike in every cell are refused as ambiguous).
     """
     today = today or dt.date.today()
     tell = progress or (lambda phase, count=None: None)
-    params = {"allow_paid": allow_paid, "today": today}
+    params = {"allow_paid": allow_paid, "today": today, "sum_repeats": sum_repeats}
     what = f"{source}" if source else command
     with db.transaction(keep=not dry_run):
         _stage(db, req)
         problems = [_problem(r, source, numbered, key_label)
                     for r in db.rows(sql.load("credit_checks"), params)]
+        if not problems and sum_repeats:
+            summed = _sum_repeats(db, req)
+            if summed is not None:
+                _stage(db, summed)
+                problems = [_problem(r, source, numbered, key_label)
+                            for r in db.rows(sql.load("credit_checks"), params)]
         if problems:
             raise BadInput.from_problems(what, problems)
         tell("checked against the ledger", len(req))
-        for stmt in sql.statements("credit_pieces"):
-            db.execute(stmt)
+        _pieces(db)
         problems = [_problem(r, source, numbered, key_label)
                     for r in db.rows(sql.load("credit_piece_checks"), {"allow_paid": allow_paid})]
         if problems:
@@ -216,9 +268,11 @@ def run_requests(
 # Request columns that a run often leaves empty (a bulk file rarely prorates or adds to a
 # credit): when one is empty in every row it stays out of the stage's wide table.
 OPTIONAL = ("into_credit_id", "memo", "credit_date", "period_start", "period_end",
-            "unused_days", "period_days", "cancelled_on")
+            "unused_days", "period_days", "cancelled_on", "amount", "percent", "gross",
+            "credit_invoice_id")
 _SQL_TYPE = {pya.string(): "VARCHAR", pya.date32(): "DATE", pya.int64(): "BIGINT",
-             QUANTITY: "DECIMAL(18,6)"}
+             QUANTITY: "DECIMAL(18,6)", MONEY: "DECIMAL(18,3)", RATE: "DECIMAL(9,6)",
+             pya.bool_(): "BOOLEAN"}
 
 
 def _stage(db: Database, req: pd.DataFrame) -> None:
@@ -235,6 +289,42 @@ def _stage(db: Database, req: pd.DataFrame) -> None:
     finally:
         db.execute("DROP VIEW IF EXISTS req_in")
         db.con.unregister("req_in_data")
+
+
+def _pieces(db: Database) -> None:
+    """credit_pieces.sql, then its turns: turn 1 of every item in one statement, then one
+    statement per further turn of the items asked more than once (usually none)."""
+    for stmt in sql.statements("credit_pieces"):
+        db.execute(stmt)
+    turn = sql.load("credit_piece_turn")
+    db.execute("CREATE OR REPLACE TEMP TABLE piece AS "
+               + turn.format(slots="slot", before="prior", nth=1))
+    last = db.scalar("SELECT coalesce(max(nth), 1) FROM walk_slot")
+    for nth in range(2, last + 1):
+        before = f"(SELECT item_id, c_after AS c, net_after AS n, tax_after AS t FROM piece WHERE nth = {nth - 1})"
+        db.execute("INSERT INTO piece BY NAME " + turn.format(slots="walk_slot", before=before, nth=nth))
+
+
+def _sum_repeats(db: Database, req: pd.DataFrame) -> pd.DataFrame | None:
+    """Rows of one credit that credit the same item, as one row with their sum (the
+    first row's other cells); None when there are none. credit_checks.sql has refused
+    the repeats that cannot be summed."""
+    groups = db.rows(
+        "SELECT list(req_no ORDER BY req_no), sum(quantity), sum(amount), sum(percent) FROM req"
+        " WHERE pair_hash IN (SELECT pair_hash FROM req_twice) AND period_days IS NULL"
+        " GROUP BY credit_key, debit_invoice_id, item_id HAVING count(*) > 1")
+    if not groups:
+        return None
+    out = req.copy()
+    pos = {n: i for i, n in enumerate(out["req_no"].tolist())}
+    drop = []
+    for req_nos, qty, amount, percent in groups:
+        first = pos[req_nos[0]]
+        for col, total in (("quantity", qty), ("amount", amount), ("percent", percent)):
+            if total is not None:
+                out.iloc[first, out.columns.get_loc(col)] = total
+        drop += [pos[n] for n in req_nos[1:]]
+    return out.drop(index=out.index[drop]).reset_index(drop=True)
 
 
 def _params_for(stmt: str, params: dict) -> dict:
@@ -338,8 +428,18 @@ def _quantity(value, item_id: str) -> Decimal | None:
     return d
 
 
-def normalise_items(items) -> list[tuple[str, Decimal | None]]:
-    """Accept {item: qty}, [item, ...] or [(item, qty), ...]; qty None = all that is left."""
+Ask = Decimal | Amount | Percent | None
+
+
+def _ask(value, item_id: str) -> Ask:
+    if isinstance(value, Amount | Percent):
+        return value.checked(item_id)
+    return _quantity(value, item_id)
+
+
+def normalise_items(items) -> list[tuple[str, Ask]]:
+    """Accept {item: ask}, [item, ...] or [(item, ask), ...]; an ask is a quantity (text or
+    Decimal), None (all that is left), an :class:`Amount` or a :class:`Percent`."""
     if items is None:
         return []
     if isinstance(items, Mapping):
@@ -349,8 +449,18 @@ def normalise_items(items) -> list[tuple[str, Decimal | None]]:
     elif isinstance(items, Iterable):
         pairs = [(x, None) if isinstance(x, str) else tuple(x) for x in items]
     else:
-        raise BadInput("items must be a mapping of item id to quantity, or a list of item ids")
-    return [(str(item), _quantity(q, str(item))) for item, q in pairs]
+        raise BadInput("items must be a mapping of item id to quantity, Amount or Percent, "
+                       "or a list of item ids")
+    return [(str(item), _ask(q, str(item))) for item, q in pairs]
+
+
+def _ask_columns(ask: Ask, gross: bool) -> dict:
+    """A request's quantity / amount / percent / gross columns for one ask."""
+    if isinstance(ask, Amount):
+        return {"amount": ask.value, "gross": ask.gross or gross}
+    if isinstance(ask, Percent):
+        return {"percent": ask.value}
+    return {"quantity": ask}
 
 
 def credit(
@@ -358,6 +468,8 @@ def credit(
     debit_invoice_id: str,
     items=None,
     *,
+    percent=None,
+    gross: bool = False,
     reason: str | None = None,
     memo: str | None = None,
     date: dt.date | str | None = None,
@@ -369,10 +481,22 @@ def credit(
 ) -> CreditResult:
     """Credit items of one debit invoice (``items``) or, with no items, all of it.
 
-    ``periods`` ({item_id: (start, end)}, either end may be None) gives a credit item a
-    billing period, which must lie within the debit item's; default: the debit item's.
+    ``items`` maps an item to a quantity, None (all that is left), ``Amount("20.00")``
+    or ``Percent("15")`` (recon/amounts.py). ``percent`` credits that percentage of the
+    original net of each named item, or of every item with no ``items``. ``gross`` reads
+    every amount as tax-inclusive. ``periods`` ({item_id: (start, end)}, either end may
+    be None) gives a credit item a billing period, which must lie within the debit
+    item's; default: the debit item's.
     """
     pairs = normalise_items(items)
+    if percent is not None:
+        share = Percent(percent if not isinstance(percent, Percent) else percent.value).checked(None)
+        if any(ask is not None for _, ask in pairs):
+            raise BadInput("--percent: give the items without quantities or amounts (the percentage "
+                           "applies to each of them), or a Percent per item")
+        pairs = [(item, share) for item, _ in pairs]
+    if gross and not any(isinstance(ask, Amount) for _, ask in pairs):
+        raise BadInput("--gross applies to amounts: give them as --item ITEM_ID=@AMOUNT (or Amount(...))")
     spans = _periods(periods, [item for item, _ in pairs])
     credit_date = parse_date(date, "--date") if date is not None else None
     base = {
@@ -383,11 +507,12 @@ def credit(
         "memo": memo,
         "credit_date": credit_date,
     }
-    rows = [dict(base, req_no=n, src_row=n, item_id=item, quantity=q,
+    whole = [(None, share)] if percent is not None and not pairs else [(None, None)]
+    rows = [dict(base, req_no=n, src_row=n, item_id=item, **_ask_columns(ask, gross),
                  period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
-            for n, (item, q) in enumerate(pairs or [(None, None)], start=1)]
+            for n, (item, ask) in enumerate(pairs or whole, start=1)]
     return run_requests(db, request_frame(rows), command=command,
-                        origin="manual" if pairs else "full", numbered=False,
+                        origin="manual" if pairs or percent is not None else "full", numbered=False,
                         allow_paid=allow_paid, dry_run=dry_run,
                         audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
 

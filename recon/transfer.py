@@ -140,7 +140,7 @@ def _write(db: Database) -> None:
     db.execute(
         "INSERT INTO invoice_items BY NAME SELECT item_id, invoice_id, line_no, description, quantity,"
         " unit_price, tax_rate, net_amount, tax_amount, amount, period_start, period_end,"
-        " credited_item_id, cancelled_on FROM s_items ORDER BY _row")
+        " credited_item_id, cancelled_on, cancelled_quantity FROM s_items ORDER BY _row")
     db.execute("INSERT INTO payments BY NAME SELECT payment_id, invoice_id, amount, paid_on"
                " FROM s_payments ORDER BY _row")
     db.execute("INSERT INTO invoice_links BY NAME SELECT credit_invoice_id, debit_invoice_id, amount,"

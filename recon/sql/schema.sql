@@ -74,6 +74,11 @@ CREATE TABLE IF NOT EXISTS invoice_items (
     CHECK (amount = net_amount + tax_amount),
     CHECK (period_start IS NULL OR period_end IS NULL OR period_start <= period_end)
 );
+-- On a credit item, the units of the debit item it takes out of service: a cancellation's
+-- cancelled quantity (its `quantity` is the equivalent share), a quantity credit's own
+-- quantity, 0 for an amount or percentage credit (recon/cancellations.py uses it for the
+-- quantity still in service). NULL: written before this column (or imported without it).
+ALTER TABLE invoice_items ADD COLUMN IF NOT EXISTS cancelled_quantity DECIMAL(18,6);
 CREATE TABLE IF NOT EXISTS payments (
     payment_id VARCHAR PRIMARY KEY,
     invoice_id VARCHAR NOT NULL,
