@@ -71,6 +71,10 @@ class BulkResult:
     def debits(self) -> pd.DataFrame:
         return self.credit.debits if self.credit else pd.DataFrame()
 
+    def preview(self) -> pd.DataFrame:
+        """Per credit invoice and debit invoice: what the run writes (CreditResult.preview)."""
+        return self.credit.preview() if self.credit else pd.DataFrame()
+
     @property
     def debits_now_paid(self) -> pd.DataFrame:
         d = self.debits

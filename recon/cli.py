@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .amounts import Amount
 from .errors import EXIT_OK, ReconError
 from .ledger import Ledger, init
 
@@ -37,11 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
 
-    p = sub.add_parser("credit", help="credit items of a debit invoice, or all of it")
+    p = sub.add_parser(
+        "credit", help="credit items of a debit invoice, or all of it",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Credit items of a debit invoice, or all of it (no --item).",
+        epilog="three ways to credit an item:\n"
+               "  --item ITM-1=2        a quantity (2 licences); the amounts follow pro rata\n"
+               "  --item ITM-1=@20.00   a net amount (with --gross: tax included); the tax follows\n"
+               "  --item ITM-1          all that is left of the item\n"
+               "and --percent 15 credits 15 % of each named item's original net, or of every\n"
+               "item's with no --item (an SLA credit), capped at what is left.\n"
+               "Pieces of any mix sum exactly to the item's net, tax and amount once it is\n"
+               "fully credited; --dry-run shows what would be saved, to the minor unit.")
     _ledger_arg(p)
     p.add_argument("debit", metavar="DEBIT_ID")
-    p.add_argument("--item", action="append", default=[], metavar="ITEM_ID[=QTY]",
-                   help="an item to credit, with the quantity (default: all that is left); repeatable")
+    p.add_argument("--item", action="append", default=[], metavar="ITEM_ID[=QTY|=@AMOUNT]",
+                   help="an item to credit: a quantity, @ and a net amount, or nothing for all "
+                        "that is left; repeatable")
+    p.add_argument("--gross", action="store_true", help="read the @AMOUNTs as tax-inclusive")
+    p.add_argument("--percent", metavar="P",
+                   help="credit P %% of the original net of each --item (or of every item)")
     p.add_argument("--reason")
     p.add_argument("--memo")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="credit invoice date (default: today)")
@@ -58,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-id", metavar="ID", help="batch id (default: derived from the file's content)")
     p.add_argument("--rejects", metavar="FILE", help="where to write bad rows (default: FILE.rejects.csv beside it)")
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+    p.add_argument("--allow-paid", action="store_true",
+                   help="rows may credit paid debit invoices; their credit stays available")
+    p.add_argument("--sum-repeats", action="store_true",
+                   help="rows of one credit that credit the same item become one line with their sum")
 
     p = sub.add_parser("show", help="an invoice: header, items, links, payments, unpaid amount, status")
     _ledger_arg(p)
@@ -131,10 +151,12 @@ def cmd_credit(args) -> int:
     for spec in args.item:
         item, sep, qty = spec.partition("=")
         if not item.strip():
-            raise ReconError(f"--item {spec!r}: give ITEM_ID or ITEM_ID=QUANTITY")
+            raise ReconError(f"--item {spec!r}: give ITEM_ID, ITEM_ID=QUANTITY or ITEM_ID=@AMOUNT")
         if item.strip() in items:
-            raise ReconError(f"--item {item.strip()} given twice; name each item once with its total quantity")
-        items[item.strip()] = qty.strip() if sep else None
+            raise ReconError(f"--item {item.strip()} given twice; name each item once with its total "
+                             "quantity or amount")
+        qty = qty.strip()
+        items[item.strip()] = (Amount(qty[1:]) if qty.startswith("@") else qty) if sep else None
     periods = {}
     for spec in args.period:
         item, _, span = spec.partition("=")
@@ -143,14 +165,16 @@ def cmd_credit(args) -> int:
             raise ReconError(f"--period {spec!r}: give ITEM_ID=YYYY-MM-DD..YYYY-MM-DD")
         periods[item.strip()] = (start.strip() or None, end.strip() or None)
     with Ledger(args.ledger) as lg:
-        res = lg.credit(args.debit, items or None, reason=args.reason, memo=args.memo,
+        res = lg.credit(args.debit, items or None, percent=args.percent, gross=args.gross,
+                        reason=args.reason, memo=args.memo,
                         date=args.date, into=args.into, allow_paid=args.allow_paid,
                         dry_run=args.dry_run, periods=periods or None)
     if args.dry_run:
+        cur = res.credits["currency"].iloc[0]
         print("dry run, nothing saved; would create:", file=sys.stderr)
         print(_table(res.items[["credit_invoice_id", "credited_item_id", "quantity", "net_amount",
-                                "tax_amount", "amount"]], res.credits["currency"].iloc[0]),
-              file=sys.stderr)
+                                "tax_amount", "amount"]], cur), file=sys.stderr)
+        print(_table(res.preview(), cur), file=sys.stderr)
     else:
         for _, d in res.debits.iterrows():
             print(f"{d.debit_invoice_id}: unpaid {_money(d.unpaid_before, d.currency)} -> "
@@ -165,13 +189,14 @@ def cmd_apply(args) -> int:
     print(f"recon apply: {args.file}", file=sys.stderr)
     with Ledger(args.ledger) as lg:
         res = lg.apply(args.file, mapping=args.mapping, dry_run=args.dry_run,
-                       batch_id=args.batch_id, rejects=args.rejects, progress=Progress())
+                       batch_id=args.batch_id, rejects=args.rejects, progress=Progress(),
+                       allow_paid=args.allow_paid, sum_repeats=args.sum_repeats)
     if res.already_applied:
         print(f"recon apply: {res.summary()}", file=sys.stderr)
         return EXIT_OK
     if args.dry_run:
         print("dry run, nothing saved; would create:")
-        print(_head(res.credits[["invoice_id", "account_id", "currency", "invoice_date", "total"]]))
+        print(_head(_money_frame(res.preview())))
         print(_head(res.items[["credit_invoice_id", "debit_invoice_id", "credited_item_id", "quantity",
                                "net_amount", "tax_amount", "amount", "currency"]]))
         changed = res.debits[res.debits["status_before"] != res.debits["status_after"]]
@@ -181,6 +206,17 @@ def cmd_apply(args) -> int:
     print(f"recon apply: {res.summary()}", file=sys.stderr)
     print(res.batch_id)
     return EXIT_OK
+
+
+def _money_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A frame with a currency column, its money as text with each row's own decimals."""
+    from .money import format_money
+
+    out = df.copy()
+    for c in (c for c in df.columns if c in MONEY_NAMES + PREVIEW_MONEY):
+        out[c] = [("" if v is None or pd.isna(v) else format_money(Decimal(str(v)), cur))
+                  for v, cur in zip(df[c], df["currency"], strict=True)]
+    return out
 
 
 def _head(df: pd.DataFrame, n: int = 20) -> str:
@@ -329,6 +365,8 @@ def _money(value, currency: str) -> str:
 
 
 MONEY_NAMES = ("net_amount", "tax_amount", "amount", "total", "unpaid_amount")
+# the money of CreditResult.preview()
+PREVIEW_MONEY = ("net", "tax", "unpaid_before", "unpaid_after", "linked", "available")
 
 
 def _table(df: pd.DataFrame, currency: str | None = None) -> str:
@@ -346,7 +384,7 @@ def _table(df: pd.DataFrame, currency: str | None = None) -> str:
 
     out = df.copy()
     for c in out.columns:
-        out[c] = [cell(v, c in MONEY_NAMES) for v in out[c]]
+        out[c] = [cell(v, c in MONEY_NAMES + PREVIEW_MONEY) for v in out[c]]
     return out.to_string(index=False)
 
 

@@ -18,9 +18,9 @@ import pandas as pd
 import pyarrow as pya
 
 from . import sql
+from .amounts import Amount, Percent
 from .db import Database
 from .errors import BadInput, Problem
-from .amounts import Amount, Percent
 from .money import MONEY, QUANTITY, RATE, plain_decimal
 
 REQUEST_TYPES = {
@@ -141,6 +141,10 @@ class CreditResult:
     totals: dict = field(default_factory=dict)
     item_count: int = 0
     _load_items: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    # every (credit, debit) pair of the run with its link amount, 0 included (a paid debit)
+    _pairs: pd.DataFrame | None = field(default=None, repr=False)
+    _sums: pd.DataFrame | None = field(default=None, repr=False)
+    _load_sums: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def items(self) -> pd.DataFrame:
@@ -148,6 +152,29 @@ class CreditResult:
             self._items = self._load_items()
             self._load_items = None
         return self._items
+
+    def preview(self) -> pd.DataFrame:
+        """Per credit invoice and each debit invoice it credits: what the run writes (or,
+        for a dry run, would write), in exact decimals.
+
+        Columns: credit_invoice_id, currency, net, tax, total (the credit invoice's, items
+        added earlier included), debit_invoice_id, unpaid_before and unpaid_after (the
+        debit's, over the whole run), linked (this credit's link to it; 0 for a paid
+        debit) and available (what stays available on the credit). A dry run and a save
+        with the same inputs give the same frame: one engine computes both.
+        """
+        if self._sums is None:
+            self._sums = self._load_sums()
+            self._load_sums = None
+        heads = self.credits[["invoice_id", "currency", "total", "available"]].rename(
+            columns={"invoice_id": "credit_invoice_id"})
+        out = heads.merge(self._sums, on="credit_invoice_id", how="left")
+        out = out.merge(self._pairs.rename(columns={"amount": "linked"})[
+            ["credit_invoice_id", "debit_invoice_id", "linked"]], on="credit_invoice_id", how="left")
+        out = out.merge(self.debits[["debit_invoice_id", "unpaid_before", "unpaid_after"]],
+                        on="debit_invoice_id", how="left")
+        return out[["credit_invoice_id", "currency", "net", "tax", "total", "debit_invoice_id",
+                    "unpaid_before", "unpaid_after", "linked", "available"]].reset_index(drop=True)
 
     @property
     def credit_invoice_ids(self) -> list[str]:
@@ -183,7 +210,7 @@ def _problem(row, source: str | None, numbered: bool,
         fa = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
     reason = reason.format(value=value, a=fa, b=b)
     fix = fix.format(value=value, a=fa, b=b) if fix else None
-    shown = plain_decimal(value) if col in ("quantity", "percent") and value is not None else value
+    shown = plain_decimal(value) if col in ("quantity", "percent", "amount") and value is not None else value
     return Problem(reason=reason, file=source, row=src_row if numbered else None,
                    column=col, value=shown, fix=fix, code=code)
 
@@ -350,10 +377,16 @@ def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
         load_items = _items_loader(db, db.frame(
             "SELECT credit_invoice_id, line_offset + 1 AS first_line, line_offset + lines AS last_line"
             " FROM credit_span WHERE lines > 0"))
-    links = db.frame(
+    pairs = db.frame(
         "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link"
-        " WHERE amount > 0 ORDER BY credit_invoice_id, debit_invoice_id"
+        " ORDER BY credit_invoice_id, debit_invoice_id"
     )
+    links = pairs[pairs["amount"] > 0].reset_index(drop=True)
+    sums, load_sums = None, None
+    if dry_run or item_count <= EAGER_ITEMS:
+        sums = db.frame(_SUMS.format(ids="SELECT credit_invoice_id FROM credit_head"))
+    else:
+        load_sums = _sums_loader(db, credits[["invoice_id"]])
     debits = db.frame(
         "SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
         " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency"
@@ -365,7 +398,30 @@ def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
             "SELECT currency, sum(amount) FROM piece WHERE quantity > 0 GROUP BY currency ORDER BY currency")
     }
     return CreditResult(credits, items, links, debits, dry_run=dry_run, totals=totals,
-                        item_count=item_count, _load_items=load_items)
+                        item_count=item_count, _load_items=load_items, _pairs=pairs, _sums=sums,
+                        _load_sums=load_sums)
+
+
+# a credit invoice's net and tax (all its items), for CreditResult.preview
+_SUMS = ("SELECT invoice_id AS credit_invoice_id, sum(net_amount)::DECIMAL(18,3) AS net,"
+         " sum(tax_amount)::DECIMAL(18,3) AS tax FROM invoice_items WHERE invoice_id IN ({ids})"
+         " GROUP BY invoice_id")
+
+
+def _sums_loader(db: Database, ids: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    """A large saved run's credit sums, read from the ledger on first use (the same items)."""
+
+    def load() -> pd.DataFrame:
+        if db.con is None:
+            raise BadInput("the preview of this large credit run is read from the ledger on first use, "
+                           "and the ledger is closed: call .preview() before closing it")
+        db.con.register("preview_ids", ids)
+        try:
+            return db.frame(_SUMS.format(ids="SELECT invoice_id FROM preview_ids"))
+        finally:
+            db.con.unregister("preview_ids")
+
+    return load
 
 
 def _written_items(db: Database) -> int:

@@ -24,7 +24,9 @@ wanted AS (
              WHEN asked_percent IS NOT NULL
              THEN n0 + least(share_milli(nm, micro(asked_percent), 100000000, step_milli), greatest(nm - n0, 0))
              WHEN NOT gross THEN least(n0 + milli(asked_amount), nm)
-             ELSE least(gross_net(milli(asked_amount), n0, t0, nm, tm, step_milli), nm) END AS net_want
+             -- (least() would skip a NULL)
+             WHEN gross_net(milli(asked_amount), n0, t0, nm, tm, step_milli) IS NOT NULL
+             THEN least(gross_net(milli(asked_amount), n0, t0, nm, tm, step_milli), nm) END AS net_want
     FROM s
 ),
 exact AS (
