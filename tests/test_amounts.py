@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import recon
 from recon import Amount, Percent
 from recon.errors import BadInput
 from tests.conftest import assert_invariants, assert_same
@@ -199,7 +198,7 @@ def test_preview_is_what_a_save_writes(lg):
 
 
 def test_preview_of_a_paid_debit_keeps_the_credit_available(make_ledger):
-    lg = make_ledger(INVOICES, ITEMS, """
+    lg = make_ledger(INVOICES.replace("INV-E,ACC-1,debit,unpaid", "INV-E,ACC-1,debit,paid"), ITEMS, """
         payment_id,invoice_id,amount,paid_on
         P1,INV-E,124.00,2026-10-10
     """)
