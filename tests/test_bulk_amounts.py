@@ -167,7 +167,7 @@ ACCOUNT = {"INV-1": "ACC-1", "INV-2": "ACC-1", "INV-3": "ACC-2"}
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(row_strategy, min_size=1, max_size=6))
-def test_bulk_with_amounts_equals_one_by_one(template, tmp_path_factory, rows):
+def test_bulk_with_amounts_equals_one_by_one(template, tmp_path_factory, rows):  # noqa: F811
     work = tmp_path_factory.mktemp("eqa")
     bulk_path, seq_path = work / "bulk.duckdb", work / "seq.duckdb"
     shutil.copy(template, bulk_path)
