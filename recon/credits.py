@@ -328,7 +328,8 @@ def _pieces(db: Database) -> None:
                + turn.format(slots="slot", before="prior", nth=1))
     last = db.scalar("SELECT coalesce(max(nth), 1) FROM walk_slot")
     for nth in range(2, last + 1):
-        before = f"(SELECT item_id, c_after AS c, net_after AS n, tax_after AS t FROM piece WHERE nth = {nth - 1})"
+        before = ("(SELECT item_id, micro(c_before + quantity) AS c, n0 + milli(net_amount) AS n,"
+                  f" t0 + milli(tax_amount) AS t FROM piece WHERE nth = {nth - 1})")
         db.execute("INSERT INTO piece BY NAME " + turn.format(slots="walk_slot", before=before, nth=nth))
 
 

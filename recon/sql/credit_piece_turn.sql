@@ -72,7 +72,10 @@ SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debi
        whole_invoice, asked, asked_amount, asked_percent, gross, by_money, prorated, nth,
        item_id, debit_line_no, description, q_orig, unit_price, tax_rate,
        (c0::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) AS c_before,
-       qm, nm, tm, n0, t0, net_want, q_raw, k,
+       -- integers for the checks and the next turn: every DECIMAL(18,x) of the ledger
+       -- fits a BIGINT in thousandths or millionths (half the width of HUGEINT)
+       nm::BIGINT AS nm, tm::BIGINT AS tm, n0::BIGINT AS n0, t0::BIGINT AS t0,
+       net_want::BIGINT AS net_want, q_raw::BIGINT AS q_raw, k::BIGINT AS k,
        (q_fit::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) AS quantity,
        -- units of the item this piece takes out of service (recon/cancellations.py): a
        -- cancellation's cancelled quantity, a quantity's own; an amount's none
@@ -85,7 +88,5 @@ SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debi
        coalesce(asked_period_end, item_period_end) AS period_end,
        from_milli(net_piece) AS net_amount,
        from_milli(tax_piece) AS tax_amount,
-       from_milli(net_piece + tax_piece) AS amount,
-       -- the item's state after this piece, where its next turn starts
-       c0 + q_fit AS c_after, n0 + net_piece AS net_after, t0 + tax_piece AS tax_after
+       from_milli(net_piece + tax_piece) AS amount
 FROM fitted
