@@ -40,12 +40,17 @@ The net itself is the amount asked, never recomputed from the rounded quantity.
 
 **A gross (tax-inclusive) amount** G is split into the net a and tax t with a + t = G
 and t = round_half_up(T × (net before + a) / N) − tax before, the rule above, so a gross
-piece is exactly an amount piece of net a. Worked example (tests/test_amounts.py): an
-item of net 100.00, tax 24.00 (24 %), nothing credited; gross 12.40 gives net 10.00
-(tax round_half_up(24.00 × 10.00 / 100.00) = 2.40); gross 1.29 gives net 1.04, tax 0.25
-(0.2496 rounds half-up to 0.25), and gross 1.27 has no split: net 1.02 gives 1.26
-(tax 0.2448 → 0.24), net 1.03 gives 1.28 (0.2472 → 0.25). Such a gross is refused, naming
-the two nearest that can be credited exactly (or give the net amount instead).
+piece is exactly an amount piece of net a (solved in integers: ``gross_net`` in
+sql/macros.sql). Worked examples (tests/test_amounts.py), nothing credited before:
+- net 100.00, tax 10.00 (10 %): gross 11.06 is net 10.05 + tax 1.01, because the tax of
+  10.05 is 10.00 × 10.05 / 100.00 = 1.005, half-up 1.01 (half-to-even would give 1.00 and
+  no net for 11.06 at all). Gross 11.05 has no split: net 10.04 costs 11.04 (tax 1.004 →
+  1.00), net 10.05 costs 11.06;
+- net 100.00, tax 24.00 (24 %): gross 1.29 is net 1.04 + tax 0.25 (0.2496 → 0.25), and
+  gross 1.27 has none: net 1.02 costs 1.26 (0.2448 → 0.24), net 1.03 costs 1.28.
+A gross that no net adds up to is refused, naming the two nearest that can be credited
+exactly (or give the net amount instead): crediting another amount than asked would be a
+silent change, and splitting it any other way would break the tax rule.
 
 **Mixing rules.** One row or item asks at most one of quantity, amount and percentage
 (refused otherwise); ``gross`` goes with an amount only. An amount must be > 0, with no

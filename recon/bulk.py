@@ -209,7 +209,7 @@ def apply(
 
 _PIECE_CODES = {"over_credit", "nothing_left", "invoice_fully_credited", "settled_in_run",
                 "amount_over_credit", "gross_over_credit", "gross_no_split", "amount_needs_rest",
-                "percent_too_small", "prorate_too_small"}
+                "percent_too_small", "prorate_too_small", "invoice_no_items"}
 
 
 def _read(source, fmt: FileFormat) -> tuple[pd.DataFrame, str]:

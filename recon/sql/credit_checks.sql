@@ -128,11 +128,6 @@ UNION ALL
 SELECT src_row, 'percent', percent::VARCHAR, 'percent_invalid', NULL, NULL
 FROM req WHERE percent <= 0 OR percent > 100
 UNION ALL
--- a whole-invoice credit of a debit without items would be an empty credit invoice
-SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'invoice_no_items', NULL, NULL
-FROM req r WHERE r.item_id IS NULL AND r.is_debit
-  AND NOT EXISTS (SELECT 1 FROM invoice_items d WHERE d.invoice_id = r.debit_invoice_id)
-UNION ALL
 -- Rows of one credit that credit the same item (or the same whole invoice): rows alike
 -- in every cell are ambiguous (a copy, or two credits meant?), so they are refused
 -- unless the file asks for their sum ($sum_repeats); then every repeat of an item in a

@@ -63,6 +63,12 @@ SELECT src_row, 'quantity', (k::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL
        'prorate_too_small', greatest(q_orig - c_before, 0)::VARCHAR, item_id
 FROM piece WHERE prorated AND k > 0 AND quantity = 0
 UNION ALL
+-- a whole-invoice credit of a debit without items: no piece (it would be an empty credit
+-- invoice, and spend a credit number)
+SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'invoice_no_items', NULL, NULL
+FROM req WHERE item_id IS NULL AND is_debit
+  AND req_no NOT IN (SELECT req_no FROM piece WHERE whole_invoice)
+UNION ALL
 SELECT src_row, 'debit_invoice_id', debit_invoice_id, 'invoice_fully_credited', NULL, NULL
 FROM per_req WHERE whole_invoice AND live = 0
 UNION ALL
