@@ -356,7 +356,7 @@ def _in_file_terms(p: Problem, raw: pd.DataFrame, fmt: FileFormat) -> Problem:
     if p.code in credits.GROUP_CODES:
         if p.code != "group_dates":
             reason = reason.replace("this row's)", f"this row's {value})")
-            column = "group"
+            column = "group" if p.code != "credit_id_mixed" else column
     column = ours_to_theirs.get(column, column)
     if p.row is not None and column in raw.columns and p.row in raw.index:
         cell = raw.at[p.row, column]

@@ -329,7 +329,8 @@ def _pieces(db: Database) -> None:
     last = db.scalar("SELECT coalesce(max(nth), 1) FROM walk_slot")
     for nth in range(2, last + 1):
         before = ("(SELECT item_id, micro(c_before + quantity) AS c, n0 + milli(net_amount) AS n,"
-                  f" t0 + milli(tax_amount) AS t FROM piece WHERE nth = {nth - 1})")
+                  f" t0 + milli(tax_amount) AS t FROM piece WHERE nth = {nth - 1}"
+                  f" AND item_id IN (SELECT item_id FROM walk_slot WHERE nth = {nth}))")
         db.execute("INSERT INTO piece BY NAME " + turn.format(slots="walk_slot", before=before, nth=nth))
 
 

@@ -108,8 +108,11 @@ def test_platform_credit_numbers_are_kept_and_checked(ledger, tmp_path):
     before = fingerprint(ledger)
     with pytest.raises(BadInput) as e:
         ledger.apply(bad, today=TODAY)
-    found = {(p.row, p.code) for p in e.value.problems}
-    assert {(2, "credit_id_taken"), (4, "credit_id_repeated"), (6, "credit_id_mixed")} <= found, found
+    found = {(p.row, p.column, p.code) for p in e.value.problems}
+    assert {(2, "credit_invoice_id", "credit_id_taken"), (4, "credit_invoice_id", "credit_id_repeated"),
+            (6, "credit_invoice_id", "credit_id_mixed")} <= found, found
+    mixed = next(p for p in e.value.problems if p.code == "credit_id_mixed")
+    assert mixed.reason == "group G is given two credit invoice numbers (Y-1 and this row's Y-2)"
     assert fingerprint(ledger) == before
 
 
