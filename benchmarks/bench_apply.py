@@ -1,12 +1,13 @@
 """Benchmark of ``recon apply`` (bulk corrections) against a naive row-at-a-time baseline.
 
-    python benchmarks/bench_apply.py [--items 1000000] [--runs 3] [--naive-rows 10000]
+    python benchmarks/bench_apply.py [--items 1000000] [--runs 3] [--naive-rows 10000] [--amounts]
 
 (`make bench` runs it in .venv-bench, recon's runtime dependencies only.)
 
 1. Builds a ledger of ``--items`` debit items (5 per invoice) set-based in DuckDB SQL,
    directly in a ledger made by ``Database(create=True)``, then ``recompute(everything=True)``.
-2. Writes a corrections file with one partial-quantity row per item (Parquet and CSV).
+2. Writes a corrections file with one partial-quantity row per item (Parquet and CSV);
+   with ``--amounts``, every other row credits a net amount (a third of the item's net).
 3. Times ``Ledger.apply`` end to end (read, validate, apply, commit) in a fresh
    subprocess per run, on a fresh copy of the ledger; peak memory is that subprocess's
    ``ru_maxrss``.
@@ -83,8 +84,29 @@ COPY (
 """
 
 
-def build(n_items: int, work: Path = WORK) -> tuple[Path, Path, Path]:
-    """A ledger of ``n_items`` debit items and a file correcting each of them (cached)."""
+# --amounts: every other row credits a net amount instead (a third of the item's net,
+# rounded down to the minor unit, in integer thousandths), the rest a quantity as above;
+# an item whose third is less than one minor unit keeps its quantity row
+CORRECTIONS_AMOUNTS = """
+COPY (
+    WITH t AS (
+        SELECT d.invoice_id, d.item_id, d.quantity, d.item_id[-1:]::INT % 2 = 1 AS odd,
+               (d.net_amount * 1000)::BIGINT // (c.step_milli * 3) * c.step_milli AS third_milli
+        FROM invoice_items d JOIN invoices i USING (invoice_id) JOIN currencies c USING (currency)
+    )
+    SELECT invoice_id AS debit_invoice_id, item_id,
+           CASE WHEN odd AND third_milli > 0 THEN NULL
+                ELSE (floor(quantity * 1000 / 3) / 1000)::DECIMAL(18,3)::VARCHAR END AS quantity,
+           CASE WHEN odd AND third_milli > 0 THEN from_milli(third_milli)::VARCHAR END AS amount,
+           'Price correction' AS reason, NULL::VARCHAR AS credit_date, NULL::VARCHAR AS "group"
+    FROM t ORDER BY item_id
+) TO '{path}' ({options})
+"""
+
+
+def build(n_items: int, work: Path = WORK, amounts: bool = False) -> tuple[Path, Path, Path]:
+    """A ledger of ``n_items`` debit items and a file correcting each of them (cached);
+    ``amounts``: half of the rows credit an amount (CORRECTIONS_AMOUNTS)."""
     from recon.db import Database
 
     work.mkdir(parents=True, exist_ok=True)
@@ -92,8 +114,17 @@ def build(n_items: int, work: Path = WORK) -> tuple[Path, Path, Path]:
     # indexes change what a run costs)
     schema = hashlib.sha256((ROOT / "recon" / "sql" / "schema.sql").read_bytes()).hexdigest()[:8]
     ledger = work / f"ledger-{n_items}-{schema}.duckdb"
-    pq, csv = work / f"corrections-{n_items}.parquet", work / f"corrections-{n_items}.csv"
+    kind = "-amounts" if amounts else ""
+    pq, csv = work / f"corrections-{n_items}{kind}.parquet", work / f"corrections-{n_items}{kind}.csv"
     if ledger.exists() and pq.exists() and csv.exists():
+        return ledger, pq, csv
+    sql = CORRECTIONS_AMOUNTS if amounts else CORRECTIONS
+    if ledger.exists() and not Path(f"{ledger}.wal").exists():
+        # the ledger is there: only this kind of file is missing
+        db = Database(ledger)
+        for path, options in ((pq, "FORMAT parquet"), (csv, "FORMAT csv, HEADER")):
+            db.execute(sql.format(path=path, options=options))
+        db.close()
         return ledger, pq, csv
     for p in (ledger, Path(f"{ledger}.wal"), pq, csv):
         p.unlink(missing_ok=True)
@@ -106,8 +137,8 @@ def build(n_items: int, work: Path = WORK) -> tuple[Path, Path, Path]:
                                   if f"${k}" in stmt})
         db.recompute(everything=True)
     db.execute("CHECKPOINT")
-    db.execute(CORRECTIONS.format(path=pq, options="FORMAT parquet"))
-    db.execute(CORRECTIONS.format(path=csv, options="FORMAT csv, HEADER"))
+    db.execute(sql.format(path=pq, options="FORMAT parquet"))
+    db.execute(sql.format(path=csv, options="FORMAT csv, HEADER"))
     db.close()
     print(f"built {n_items:,} items and their corrections in {time.perf_counter() - t:.1f}s",
           file=sys.stderr)
@@ -281,12 +312,14 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--naive-rows", type=int, default=10_000)
+    ap.add_argument("--amounts", action="store_true",
+                    help="half of the rows credit a net amount instead of a quantity")
     ap.add_argument("--child", nargs=2, metavar=("LEDGER", "FILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(*args.child)
         return
-    ledger, pq, csv = build(args.items)
+    ledger, pq, csv = build(args.items, amounts=args.amounts)
     results = {}
     for label, path in (("parquet", pq), ("csv", csv)):
         runs = [timed_run(ledger, path) for _ in range(args.runs)]
@@ -305,8 +338,10 @@ def main() -> None:
         print(f"command {label:<5} `recon apply` process: median {statistics.median(walls):.2f}s "
               f"(runs {', '.join(format(w, '.2f') for w in walls)}), with Python start, imports "
               f"and closing the ledger")
-    naive_s, naive_ledger = naive(ledger, pq, args.naive_rows)
-    ok = same_pieces(naive_ledger, ledger, pq, args.naive_rows)
+    # the naive baseline credits quantities: it runs on the quantity file
+    plain_pq = build(args.items)[1] if args.amounts else pq
+    naive_s, naive_ledger = naive(ledger, plain_pq, args.naive_rows)
+    ok = same_pieces(naive_ledger, ledger, plain_pq, args.naive_rows)
     bulk_per_row = statistics.median(r["seconds"] for r in results["parquet"]) / args.items
     naive_per_row = naive_s / args.naive_rows
     print(f"naive    {args.naive_rows:>9,} rows: {naive_s:.2f}s = {naive_per_row * 1e6:.0f} µs/row; "

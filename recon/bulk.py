@@ -36,6 +36,7 @@ from .db import Database
 from .errors import BadInput, Problem
 from .files import FileFormat, apply_format, check_rows, frame_as_text, read_text
 from .money import format_money
+from .schemas import GROSS_YES
 
 TABLE = "corrections"
 REJECT_COLUMNS = ["row", "column", "value", "reason", "fix"]
@@ -69,6 +70,10 @@ class BulkResult:
     @property
     def debits(self) -> pd.DataFrame:
         return self.credit.debits if self.credit else pd.DataFrame()
+
+    def preview(self) -> pd.DataFrame:
+        """Per credit invoice and debit invoice: what the run writes (CreditResult.preview)."""
+        return self.credit.preview() if self.credit else pd.DataFrame()
 
     @property
     def debits_now_paid(self) -> pd.DataFrame:
@@ -130,6 +135,8 @@ def apply(
     rejects: str | Path | None = None,
     today: dt.date | None = None,
     progress=None,
+    allow_paid: bool = False,
+    sum_repeats: bool = False,
 ) -> BulkResult:
     """Apply a corrections file (or DataFrame) to the ledger, all or nothing.
 
@@ -137,7 +144,12 @@ def apply(
     default ``<file>.rejects.csv`` next to a file) with the ledger unchanged. A batch
     already applied (same ``batch_id``, by default derived from the content) changes
     nothing and comes back with ``already_applied=True``.
+
+    ``allow_paid`` lets rows credit paid debit invoices (the credit stays available);
+    ``sum_repeats`` puts rows of one credit that credit the same item on one line, with
+    their sum (without it, rows alike in every cell are refused as ambiguous).
     """
+    flags = {"allow_paid": allow_paid, "sum_repeats": sum_repeats}
     tell = progress or _silent
     fmt = mapping if isinstance(mapping, FileFormat) else FileFormat.from_toml(mapping)
     seconds: dict[str, float] = {}
@@ -169,7 +181,7 @@ def apply(
         return BulkResult(batch_id, name, len(raw), already_applied=True, applied_at=done,
                           seconds=seconds)
     if problems:
-        problems += _ledger_problems(db, req, name, today)
+        problems += _ledger_problems(db, req, name, today, flags)
         raise _refuse(source, raw, name, fmt, problems, rejects)
 
     t2 = time.perf_counter()
@@ -178,7 +190,8 @@ def apply(
             result = credits.run_requests(
                 db, req, command="apply", origin="bulk", source=name, numbered=True,
                 batch_id=batch_id, key_label=_key_label, today=today, dry_run=dry_run, progress=tell,
-                audit_detail={"source": name, "rows": len(req)},
+                audit_detail={"source": name, "rows": len(req), **{k: v for k, v in flags.items() if v}},
+                **flags,
             )
             if not dry_run:
                 db.execute("INSERT INTO batches VALUES ($b, 'apply', $s, $n, current_localtimestamp())",
@@ -189,7 +202,7 @@ def apply(
         found = exc.problems
         rest = req[~req["src_row"].isin({p.row for p in found})]
         if len(rest) and not any(p.code in _PIECE_CODES for p in found):
-            found = found + _ledger_problems(db, rest, name, today)
+            found = found + _ledger_problems(db, rest, name, today, flags)
         raise _refuse(source, raw, name, fmt, found, rejects) from None
     seconds["apply"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t0
@@ -197,7 +210,9 @@ def apply(
     return BulkResult(batch_id, name, len(req), dry_run=dry_run, credit=result, seconds=seconds)
 
 
-_PIECE_CODES = {"over_credit", "nothing_left", "invoice_fully_credited", "settled_in_run"}
+_PIECE_CODES = {"over_credit", "nothing_left", "invoice_fully_credited", "settled_in_run",
+                "amount_over_credit", "gross_over_credit", "gross_no_split", "amount_needs_rest",
+                "percent_too_small", "prorate_too_small", "invoice_no_items"}
 
 
 def _read(source, fmt: FileFormat) -> tuple[pd.DataFrame, str]:
@@ -259,6 +274,9 @@ def request_table(typed: pd.DataFrame) -> pd.DataFrame:
         "debit_invoice_id": debit,
         "item_id": col("item_id", pya.string()),
         "quantity": col("quantity", credits.REQUEST_TYPES["quantity"]),
+        "amount": col("amount", credits.REQUEST_TYPES["amount"]),
+        "percent": col("percent", credits.REQUEST_TYPES["percent"]),
+        "gross": _gross(typed["gross"]),
         "reason": col("reason", pya.string()),
         "memo": col("memo", pya.string()),
         "credit_date": col("credit_date", pya.date32()),
@@ -268,9 +286,18 @@ def request_table(typed: pd.DataFrame) -> pd.DataFrame:
         "unused_days": pya.nulls(n, pya.int64()),
         "period_days": pya.nulls(n, pya.int64()),
         "cancelled_on": pya.nulls(n, pya.date32()),
+        "credit_invoice_id": col("credit_invoice_id", pya.string()),
     }
     table = pya.table({k: cols[k].cast(t) for k, t in credits.REQUEST_TYPES.items()})
     return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _gross(column: pd.Series) -> pya.Array:
+    """The gross column (yes/no words, checked by the schema) as flags; empty: no."""
+    text = pya.array(column.array, type=pya.string(), from_pandas=True)
+    if text.null_count == len(text):
+        return pya.nulls(len(text), pya.bool_())
+    return pc.is_in(text, value_set=pya.array(GROSS_YES))
 
 
 def _key_label(key: str) -> str:
@@ -284,7 +311,7 @@ def _empty_requests() -> pd.DataFrame:
     return credits.request_frame([])
 
 
-def _ledger_problems(db: Database, req: pd.DataFrame, name: str, today) -> list[Problem]:
+def _ledger_problems(db: Database, req: pd.DataFrame, name: str, today, flags: dict) -> list[Problem]:
     """What the engine finds wrong with ``req`` (a dry run that keeps nothing)."""
     if req.empty:
         return []
@@ -292,7 +319,8 @@ def _ledger_problems(db: Database, req: pd.DataFrame, name: str, today) -> list[
     for _ in range(2):  # stage checks first; then, without their rows, the arithmetic's
         try:
             credits.run_requests(db, req, command="apply", origin="bulk", source=name,
-                                 numbered=True, key_label=_key_label, today=today, dry_run=True)
+                                 numbered=True, key_label=_key_label, today=today, dry_run=True,
+                                 **flags)
             return found
         except BadInput as exc:
             found += exc.problems
@@ -331,7 +359,7 @@ def _in_file_terms(p: Problem, raw: pd.DataFrame, fmt: FileFormat) -> Problem:
     if p.code in credits.GROUP_CODES:
         if p.code != "group_dates":
             reason = reason.replace("this row's)", f"this row's {value})")
-            column = "group"
+            column = "group" if p.code != "credit_id_mixed" else column
     column = ours_to_theirs.get(column, column)
     if p.row is not None and column in raw.columns and p.row in raw.index:
         cell = raw.at[p.row, column]

@@ -8,7 +8,16 @@ links, one transaction):
 
 - unused days = period_end − cancelled_on + 1, period days = period_end − period_start + 1
   (both ends inclusive);
-- the cancelled quantity defaults to all that is still creditable on the item;
+- the cancelled quantity defaults to the quantity **still in service**: the item's
+  quantity less the units earlier non-void credits took out of service (cancellations
+  their cancelled quantity, quantity credits their quantity; amount and percentage
+  credits none: they credit money, not units). The credit item stores the units it takes
+  out (``cancelled_quantity``), because its own quantity is the equivalent share (below)
+  and cannot give them back exactly. Example (tests): 3 licences at 100.00 for a 31-day
+  month; 1 cancelled with 11 days unused is credited 0.354839 (equivalent) for 11.83; a
+  second cancellation with 7 days unused and no quantity cancels the 2 licences still
+  running, 2 × 7/31 × 100.00/3 = 15.05, not "all still creditable" (3 − 0.354839). An
+  explicit quantity above what is in service is refused;
 - net = round_half_up(N × (c + cancelled × unused / period) / Q) − net already credited,
   where c is the item's credited quantity so far (c = 0 on a fresh item gives exactly
   round_half_up(N × cancelled / Q × unused / period)); tax the same on the item's tax
@@ -28,7 +37,8 @@ to the ledger's 6 quantity decimals (at least 0.000001). In the example of the t
 licences cancelled on day 21 of a 31-day month carry 3.548387 (= 10 × 11 / 31) with net
 17.74 of 50.00. Why this and not the cancelled quantity (10):
 - "cumulative credited quantity ≤ original" holds: the equivalent never exceeds the
-  cancelled quantity, which never exceeds what is still creditable;
+  cancelled quantity, and the credit is capped at what is still creditable (SPEC §3:
+  c + cancelled × unused / period ≤ Q, exactly);
 - "fully credited ⇒ credits sum to the original" holds: a cancellation crediting 10 of
   10 licences for 11 of 31 days must not mark the item fully credited while 20/31 of its
   amount is still billed. If rounding would complete the quantity without completing net
@@ -74,8 +84,12 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
                   "credit it with `recon credit` instead"),
     "outside_period": ("cancelled_on must lie within the item's billing period {a}",
                        "give the first unused day inside {a}"),
-    "over_credit": ("quantity exceeds the {a} still creditable on the item", "lower the quantity to at most {a}"),
-    "duplicate_row": ("duplicate of row {a} (same item_id and cancelled_on)", "keep one row per cancellation"),
+    "over_service": ("quantity exceeds the {a} still in service on the item (not yet cancelled or credited)",
+                     "lower the quantity to at most {a}"),
+    "nothing_in_service": ("nothing of the item is still in service: it is all cancelled or credited",
+                           "drop the row"),
+    "duplicate_row": ("cancels the same item on the same day as row {a}",
+                      "put the quantities cancelled that day on one row, as their sum"),
 }
 
 
@@ -104,7 +118,7 @@ def _problems(rows, source: str) -> list[Problem]:
     out = []
     for src_row, col, value, code, a in rows:
         reason, fix = MESSAGES[code]
-        fa = plain_decimal(a) if code == "over_credit" else a
+        fa = plain_decimal(a) if code == "over_service" else a
         shown = plain_decimal(value) if col == "quantity" else value
         out.append(Problem(reason=reason.format(a=fa), file=source, row=int(src_row), column=col,
                            value=shown, fix=fix.format(a=fa) if fix else None, code=code))
@@ -136,7 +150,11 @@ def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat |
         results: list[CreditResult] = []
         turns = [t for (t,) in db.rows("SELECT DISTINCT turn FROM cancel_req WHERE done_by IS NULL ORDER BY 1")]
         for turn in turns:
-            req = db.frame(sql.load("cancel_requests"), {"turn": turn, "credit_date": credit_date})
+            db.execute(sql.load("cancel_turn"), {"turn": turn})
+            problems = _problems(db.rows(sql.load("cancel_turn_checks")), name)
+            if problems:
+                raise BadInput.from_problems(name, problems)
+            req = db.frame(sql.load("cancel_requests"), {"credit_date": credit_date})
             req = req[list(REQUEST_TYPES)]
             results.append(run_requests(
                 db, req, command="cancel", origin="cancellation", source=name, allow_paid=True,

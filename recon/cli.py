@@ -14,6 +14,7 @@ import sys
 import pandas as pd
 
 from . import __version__, views
+from .amounts import Amount
 from .db import default_wait
 from .errors import EXIT_OK, BadInput, ReconError
 from .ledger import Ledger, init
@@ -50,13 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="YYYY-MM-DD",
                    help="the import's day, on which available credits are applied to new debits (default: today)")
 
-    p = sub.add_parser("credit", help="credit items of a debit invoice, or all of it")
+    p = sub.add_parser(
+        "credit", help="credit items of a debit invoice, or all of it",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Credit items of a debit invoice, or all of it (no --item).",
+        epilog="three ways to credit an item:\n"
+               "  --item ITM-1=2        a quantity (2 licences); the amounts follow pro rata\n"
+               "  --item ITM-1=@20.00   a net amount (with --gross: tax included); the tax follows\n"
+               "  --item ITM-1          all that is left of the item\n"
+               "and --percent 15 credits 15 % of each named item's original net, or of every\n"
+               "item's with no --item (an SLA credit), capped at what is left.\n"
+               "Pieces of any mix sum exactly to the item's net, tax and amount once it is\n"
+               "fully credited; --dry-run shows what would be saved, to the minor unit.")
     _ledger_arg(p)
     p.add_argument("debit", metavar="DEBIT_ID",
                    help="the unpaid debit invoice to credit, e.g. INV-2026-000177")
-    p.add_argument("--item", action="append", default=[], metavar="ITEM_ID[=QTY]",
-                   help="an item to credit, with the quantity (default: all that is left); "
-                        "repeatable; no --item credits the whole invoice")
+    p.add_argument("--item", action="append", default=[], metavar="ITEM_ID[=QTY|=@AMOUNT]",
+                   help="an item to credit: =QTY a quantity, =@AMOUNT a net amount (tax follows), "
+                        "or nothing for all that is left; repeatable; no --item credits the whole invoice")
+    p.add_argument("--gross", action="store_true", help="read the @AMOUNTs as tax-inclusive")
+    p.add_argument("--percent", metavar="P",
+                   help="credit P %% of the original net of each --item (or of every item), e.g. an SLA credit")
     p.add_argument("--reason", metavar="TEXT", help='why the credit is given, e.g. "SLA credit"')
     p.add_argument("--memo", metavar="TEXT", help="a note kept on the credit invoice")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="credit invoice date (default: today)")
@@ -73,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-id", metavar="ID", help="batch id (default: derived from the file's content)")
     p.add_argument("--rejects", metavar="FILE", help="where to write bad rows (default: FILE.rejects.csv beside it)")
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+    p.add_argument("--allow-paid", action="store_true",
+                   help="rows may credit paid debit invoices; their credit stays available")
+    p.add_argument("--sum-repeats", action="store_true",
+                   help="rows of one credit that credit the same item become one line with their sum")
 
     p = sub.add_parser("show", help="an invoice: header, items, links, payments, unpaid amount, status")
     _ledger_arg(p)
@@ -178,10 +197,12 @@ def cmd_credit(args) -> int:
     for spec in args.item:
         item, sep, qty = spec.partition("=")
         if not item.strip():
-            raise ReconError(f"--item {spec!r}: give ITEM_ID or ITEM_ID=QUANTITY")
+            raise ReconError(f"--item {spec!r}: give ITEM_ID, ITEM_ID=QUANTITY or ITEM_ID=@AMOUNT")
         if item.strip() in items:
-            raise ReconError(f"--item {item.strip()} given twice; name each item once with its total quantity")
-        items[item.strip()] = qty.strip() if sep else None
+            raise ReconError(f"--item {item.strip()} given twice; name each item once with its total "
+                             "quantity or amount")
+        qty = qty.strip()
+        items[item.strip()] = (Amount(qty[1:]) if qty.startswith("@") else qty) if sep else None
     periods = {}
     for spec in args.period:
         item, _, span = spec.partition("=")
@@ -191,7 +212,8 @@ def cmd_credit(args) -> int:
         periods[item.strip()] = (start.strip() or None, end.strip() or None)
     with Ledger(args.ledger) as lg:
         try:
-            res = lg.credit(args.debit, items or None, reason=args.reason, memo=args.memo,
+            res = lg.credit(args.debit, items or None, percent=args.percent, gross=args.gross,
+                            reason=args.reason, memo=args.memo,
                             date=args.date, into=args.into, allow_paid=args.allow_paid,
                             dry_run=args.dry_run, periods=periods or None)
         except BadInput as exc:
@@ -249,13 +271,14 @@ def cmd_apply(args) -> int:
     print(f"recon apply: {args.file}", file=sys.stderr)
     with Ledger(args.ledger) as lg:
         res = lg.apply(args.file, mapping=args.mapping, dry_run=args.dry_run,
-                       batch_id=args.batch_id, rejects=args.rejects, progress=Terminal())
+                       batch_id=args.batch_id, rejects=args.rejects, progress=Terminal(),
+                       allow_paid=args.allow_paid, sum_repeats=args.sum_repeats)
     if res.already_applied:
         print(f"recon apply: {res.summary()}", file=sys.stderr)
         return EXIT_OK
     if args.dry_run:
         print("dry run, nothing saved; would create:")
-        print(_head(res.credits[["invoice_id", "account_id", "currency", "invoice_date", "total"]]))
+        print(_head(res.preview()))
         print(_head(res.items[["credit_invoice_id", "debit_invoice_id", "credited_item_id", "quantity",
                                "net_amount", "tax_amount", "amount", "currency"]]))
         changed = res.debits[res.debits["status_before"] != res.debits["status_after"]]

@@ -18,9 +18,10 @@ import pandas as pd
 import pyarrow as pya
 
 from . import sql
+from .amounts import Amount, Percent
 from .db import Database
 from .errors import BadInput, Problem
-from .money import QUANTITY, plain_decimal
+from .money import MONEY, QUANTITY, RATE, plain_decimal
 from .periods import lock_params, refuse_if_locked
 
 REQUEST_TYPES = {
@@ -31,6 +32,11 @@ REQUEST_TYPES = {
     "debit_invoice_id": pya.string(),
     "item_id": pya.string(),
     "quantity": QUANTITY,
+    # or a net amount (gross: tax included) or a percentage of the item's original net
+    # (recon/amounts.py); at most one of quantity, amount and percent
+    "amount": MONEY,
+    "percent": RATE,
+    "gross": pya.bool_(),
     "reason": pya.string(),
     "memo": pya.string(),
     "credit_date": pya.date32(),
@@ -41,6 +47,8 @@ REQUEST_TYPES = {
     "unused_days": pya.int64(),
     "period_days": pya.int64(),
     "cancelled_on": pya.date32(),
+    # the platform's own number for a new credit invoice (bulk files)
+    "credit_invoice_id": pya.string(),
 }
 
 # code -> (reason, fix); {value}, {a}, {b} come from the check's row.
@@ -70,8 +78,41 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "period_reversed": ("Invalid billing period: starts after its end {a}", "give period_start on or before period_end"),
     "period_without_item": ("Invalid billing period: a period needs an item", "name the item"),
     "period_outside": ("Invalid billing period: must lie within the item's period {a}", "choose dates inside {a}"),
-    "duplicate_row": ("duplicate of row {a}", "remove the repeated row"),
     "over_credit": ("quantity exceeds the {a} still creditable on item {b}", "lower the quantity to at most {a}"),
+    # amounts and percentages (recon/amounts.py)
+    "several_asks": ("a row asks one of quantity, amount and percent; this one also gives {a}",
+                     "keep one of them (a second kind of credit goes on its own row)"),
+    "amount_without_item": ("an amount needs an item", "name the item; for the whole invoice give a percent"),
+    "gross_without_amount": ("gross applies to an amount only", "give the amount, or leave gross empty"),
+    "amount_not_positive": ("amount must be greater than 0", "use a positive amount"),
+    "amount_decimals": ("the amount has more decimals than {a} has ({b})", "round it to {b} decimals"),
+    "percent_invalid": ("percent must be greater than 0 and at most 100",
+                        "give the share of the item's net, e.g. 15 for 15 %"),
+    "amount_over_credit": ("amount exceeds the net amount {a} still creditable on item {b}",
+                           "lower the amount to at most {a}"),
+    "gross_over_credit": ("amount (tax included) exceeds the {a} still creditable on item {b}",
+                          "lower the amount to at most {a}"),
+    "gross_no_split": ("no net amount and tax at item {b}'s rate add up to exactly this gross amount; "
+                       "the nearest that do are {a}", "ask for one of those, or give the net amount"),
+    "amount_needs_rest": ("only 0.000001 of item {b}'s quantity is left, so a partial amount cannot be credited",
+                          "credit the rest of the item (net {a}): name the item without an amount"),
+    "percent_too_small": ("the percentage of item {b}'s net is less than one minor unit",
+                          "give a larger percentage, or an amount"),
+    "invoice_no_items": ("the debit invoice has no items, so there is nothing to credit",
+                         "import its items first, or check the invoice number"),
+    # rows of one credit that credit the same item (bulk files)
+    "repeat_in_credit": ("rows {a} credit {b} in the same credit",
+                         "put their sum on one row, or pass --sum-repeats"),
+    "repeat_all": ("rows {a} each credit all that is left of {b} in the same credit",
+                   "keep one of the rows (a second would find nothing left)"),
+    "repeat_unsummable": ("rows {a} credit {b} in the same credit in different ways "
+                          "(quantity, net or gross amount, percent), which cannot be summed",
+                          "put them in different credits (a group each) or on one row"),
+    "credit_id_taken": ("credit invoice number already used in the ledger",
+                        "give the platform's number only for credits not yet in the ledger"),
+    "credit_id_repeated": ("credit invoice number also given to {a}", "give each credit invoice its own number"),
+    "credit_id_mixed": ("{b} is given two credit invoice numbers ({a} and this row's)",
+                        "give every row of the credit the same number"),
     "nothing_left": ("nothing left to credit: the item is already fully credited", "drop the row"),
     "invoice_fully_credited": ("nothing left to credit: every item is already fully credited", "drop the row"),
     "proration_invalid": ("unused days {a} of a {b}-day period cannot be prorated", "give 1 ≤ unused days ≤ period days"),
@@ -104,6 +145,10 @@ class CreditResult:
     totals: dict = field(default_factory=dict)
     item_count: int = 0
     _load_items: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+    # every (credit, debit) pair of the run with its link amount, 0 included (a paid debit)
+    _pairs: pd.DataFrame | None = field(default=None, repr=False)
+    _sums: pd.DataFrame | None = field(default=None, repr=False)
+    _load_sums: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def items(self) -> pd.DataFrame:
@@ -111,6 +156,29 @@ class CreditResult:
             self._items = self._load_items()
             self._load_items = None
         return self._items
+
+    def preview(self) -> pd.DataFrame:
+        """Per credit invoice and each debit invoice it credits: what the run writes (or,
+        for a dry run, would write), in exact decimals.
+
+        Columns: credit_invoice_id, currency, net, tax, total (the credit invoice's, items
+        added earlier included), debit_invoice_id, unpaid_before and unpaid_after (the
+        debit's, over the whole run), linked (this credit's link to it; 0 for a paid
+        debit) and available (what stays available on the credit). A dry run and a save
+        with the same inputs give the same frame: one engine computes both.
+        """
+        if self._sums is None:
+            self._sums = self._load_sums()
+            self._load_sums = None
+        heads = self.credits[["invoice_id", "currency", "total", "available"]].rename(
+            columns={"invoice_id": "credit_invoice_id"})
+        out = heads.merge(self._sums, on="credit_invoice_id", how="left")
+        out = out.merge(self._pairs.rename(columns={"amount": "linked"})[
+            ["credit_invoice_id", "debit_invoice_id", "linked"]], on="credit_invoice_id", how="left")
+        out = out.merge(self.debits[["debit_invoice_id", "unpaid_before", "unpaid_after"]],
+                        on="debit_invoice_id", how="left")
+        return out[["credit_invoice_id", "currency", "net", "tax", "total", "debit_invoice_id",
+                    "unpaid_before", "unpaid_after", "linked", "available"]].reset_index(drop=True)
 
     @property
     def credit_invoice_ids(self) -> list[str]:
@@ -127,7 +195,7 @@ class CreditResult:
                 f"{self.item_count} item(s), {len(self.links)} link(s); totals {self.totals}>")
 
 
-GROUP_CODES = {"group_currency", "group_account", "group_dates"}
+GROUP_CODES = {"group_currency", "group_account", "group_dates", "credit_id_mixed"}
 
 
 def _group_label(key: str) -> str:
@@ -141,9 +209,12 @@ def _problem(row, source: str | None, numbered: bool,
         b = key_label(b)
     reason, fix = MESSAGES.get(code, (code, None))
     fa = plain_decimal(a) if a is not None and code in ("over_credit", "prorate_too_small") else a
+    if code in ("repeat_in_credit", "repeat_all", "repeat_unsummable") and a:
+        rows = sorted({int(x) for x in str(a).split(",")} | ({src_row} if src_row is not None else set()))
+        fa = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
     reason = reason.format(value=value, a=fa, b=b)
     fix = fix.format(value=value, a=fa, b=b) if fix else None
-    shown = plain_decimal(value) if col == "quantity" and value is not None else value
+    shown = plain_decimal(value) if col in ("quantity", "percent", "amount") and value is not None else value
     return Problem(reason=reason, file=source, row=src_row if numbered else None,
                    column=col, value=shown, fix=fix, code=code)
 
@@ -169,6 +240,7 @@ def run_requests(
     audit_detail: dict | None = None,
     progress=None,
     key_label: Callable[[str], str] = _group_label,
+    sum_repeats: bool = False,
 ) -> CreditResult:
     """Check every request, then create the credits in one transaction (or preview them).
 
@@ -176,20 +248,28 @@ def run_requests(
     came about: one value per run, written on their headers.
     ``progress(phase, count)``, if given, is told when each phase is done (bulk runs).
     ``key_label`` names a credit key in a message (the caller knows how it built them).
+    ``sum_repeats``: rows of one credit that credit the same item become one line with
+    their sum (otherwise rows alike in every cell are refused as ambiguous).
     """
     today = today or dt.date.today()
     tell = progress or (lambda phase, count=None: None)
-    params = {"allow_paid": allow_paid, "today": today}
+    params = {"allow_paid": allow_paid, "today": today, "sum_repeats": sum_repeats}
     what = f"{source}" if source else command
     with db.transaction(keep=not dry_run):
         _stage(db, req)
+        checks = dict(params, **lock_params(db))
         problems = [_problem(r, source, numbered, key_label)
-                    for r in db.rows(sql.load("credit_checks"), dict(params, **lock_params(db)))]
+                    for r in db.rows(sql.load("credit_checks"), checks)]
+        if not problems and sum_repeats:
+            summed = _sum_repeats(db, req)
+            if summed is not None:
+                _stage(db, summed)
+                problems = [_problem(r, source, numbered, key_label)
+                            for r in db.rows(sql.load("credit_checks"), checks)]
         if problems:
             raise BadInput.from_problems(what, problems)
         tell("checked against the ledger", len(req))
-        for stmt in sql.statements("credit_pieces"):
-            db.execute(stmt)
+        _pieces(db)
         problems = [_problem(r, source, numbered, key_label)
                     for r in db.rows(sql.load("credit_piece_checks"), {"allow_paid": allow_paid})]
         if problems:
@@ -220,9 +300,11 @@ def run_requests(
 # Request columns that a run often leaves empty (a bulk file rarely prorates or adds to a
 # credit): when one is empty in every row it stays out of the stage's wide table.
 OPTIONAL = ("into_credit_id", "memo", "credit_date", "period_start", "period_end",
-            "unused_days", "period_days", "cancelled_on")
+            "unused_days", "period_days", "cancelled_on", "amount", "percent", "gross",
+            "credit_invoice_id")
 _SQL_TYPE = {pya.string(): "VARCHAR", pya.date32(): "DATE", pya.int64(): "BIGINT",
-             QUANTITY: "DECIMAL(18,6)"}
+             QUANTITY: "DECIMAL(18,6)", MONEY: "DECIMAL(18,3)", RATE: "DECIMAL(9,6)",
+             pya.bool_(): "BOOLEAN"}
 
 
 def _stage(db: Database, req: pd.DataFrame) -> None:
@@ -239,6 +321,44 @@ def _stage(db: Database, req: pd.DataFrame) -> None:
     finally:
         db.execute("DROP VIEW IF EXISTS req_in")
         db.con.unregister("req_in_data")
+
+
+def _pieces(db: Database) -> None:
+    """credit_pieces.sql, then its turns: turn 1 of every item in one statement, then one
+    statement per further turn of the items asked more than once (usually none)."""
+    for stmt in sql.statements("credit_pieces"):
+        db.execute(stmt)
+    turn = sql.load("credit_piece_turn")
+    db.execute("CREATE OR REPLACE TEMP TABLE piece AS "
+               + turn.format(slots="slot", before="prior", nth=1))
+    last = db.scalar("SELECT coalesce(max(nth), 1) FROM walk_slot")
+    for nth in range(2, last + 1):
+        before = ("(SELECT item_id, micro(c_before + quantity) AS c, n0 + milli(net_amount) AS n,"
+                  f" t0 + milli(tax_amount) AS t FROM piece WHERE nth = {nth - 1}"
+                  f" AND item_id IN (SELECT item_id FROM walk_slot WHERE nth = {nth}))")
+        db.execute("INSERT INTO piece BY NAME " + turn.format(slots="walk_slot", before=before, nth=nth))
+
+
+def _sum_repeats(db: Database, req: pd.DataFrame) -> pd.DataFrame | None:
+    """Rows of one credit that credit the same item, as one row with their sum (the
+    first row's other cells); None when there are none. credit_checks.sql has refused
+    the repeats that cannot be summed."""
+    groups = db.rows(
+        "SELECT list(req_no ORDER BY req_no), sum(quantity), sum(amount), sum(percent) FROM req"
+        " WHERE pair_hash IN (SELECT pair_hash FROM req_twice) AND period_days IS NULL"
+        " GROUP BY credit_key, debit_invoice_id, item_id HAVING count(*) > 1")
+    if not groups:
+        return None
+    out = req.copy()
+    pos = {n: i for i, n in enumerate(out["req_no"].tolist())}
+    drop = []
+    for req_nos, qty, amount, percent in groups:
+        first = pos[req_nos[0]]
+        for col, total in (("quantity", qty), ("amount", amount), ("percent", percent)):
+            if total is not None:
+                out.iloc[first, out.columns.get_loc(col)] = total
+        drop += [pos[n] for n in req_nos[1:]]
+    return out.drop(index=out.index[drop]).reset_index(drop=True)
 
 
 def _params_for(stmt: str, params: dict) -> dict:
@@ -263,10 +383,16 @@ def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
         load_items = _items_loader(db, db.frame(
             "SELECT credit_invoice_id, line_offset + 1 AS first_line, line_offset + lines AS last_line"
             " FROM credit_span WHERE lines > 0"))
-    links = db.frame(
+    pairs = db.frame(
         "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM credit_link"
-        " WHERE amount > 0 ORDER BY credit_invoice_id, debit_invoice_id"
+        " ORDER BY credit_invoice_id, debit_invoice_id"
     )
+    links = pairs[pairs["amount"] > 0].reset_index(drop=True)
+    sums, load_sums = None, None
+    if dry_run or item_count <= EAGER_ITEMS:
+        sums = db.frame(_SUMS.format(ids="SELECT credit_invoice_id FROM credit_head"))
+    else:
+        load_sums = _sums_loader(db, credits[["invoice_id"]])
     debits = db.frame(
         "SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
         " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency"
@@ -278,7 +404,30 @@ def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
             "SELECT currency, sum(amount) FROM piece WHERE quantity > 0 GROUP BY currency ORDER BY currency")
     }
     return CreditResult(credits, items, links, debits, dry_run=dry_run, totals=totals,
-                        item_count=item_count, _load_items=load_items)
+                        item_count=item_count, _load_items=load_items, _pairs=pairs, _sums=sums,
+                        _load_sums=load_sums)
+
+
+# a credit invoice's net and tax (all its items), for CreditResult.preview
+_SUMS = ("SELECT invoice_id AS credit_invoice_id, sum(net_amount)::DECIMAL(18,3) AS net,"
+         " sum(tax_amount)::DECIMAL(18,3) AS tax FROM invoice_items WHERE invoice_id IN ({ids})"
+         " GROUP BY invoice_id")
+
+
+def _sums_loader(db: Database, ids: pd.DataFrame) -> Callable[[], pd.DataFrame]:
+    """A large saved run's credit sums, read from the ledger on first use (the same items)."""
+
+    def load() -> pd.DataFrame:
+        if db.con is None:
+            raise BadInput("the preview of this large credit run is read from the ledger on first use, "
+                           "and the ledger is closed: call .preview() before closing it")
+        db.con.register("preview_ids", ids)
+        try:
+            return db.frame(_SUMS.format(ids="SELECT invoice_id FROM preview_ids"))
+        finally:
+            db.con.unregister("preview_ids")
+
+    return load
 
 
 def _written_items(db: Database) -> int:
@@ -340,8 +489,18 @@ def _quantity(value, item_id: str) -> Decimal | None:
     return d
 
 
-def normalise_items(items) -> list[tuple[str, Decimal | None]]:
-    """Accept {item: qty}, [item, ...] or [(item, qty), ...]; qty None = all that is left."""
+Ask = Decimal | Amount | Percent | None
+
+
+def _ask(value, item_id: str) -> Ask:
+    if isinstance(value, Amount | Percent):
+        return value.checked(item_id)
+    return _quantity(value, item_id)
+
+
+def normalise_items(items) -> list[tuple[str, Ask]]:
+    """Accept {item: ask}, [item, ...] or [(item, ask), ...]; an ask is a quantity (text or
+    Decimal), None (all that is left), an :class:`Amount` or a :class:`Percent`."""
     if items is None:
         return []
     if isinstance(items, Mapping):
@@ -351,8 +510,18 @@ def normalise_items(items) -> list[tuple[str, Decimal | None]]:
     elif isinstance(items, Iterable):
         pairs = [(x, None) if isinstance(x, str) else tuple(x) for x in items]
     else:
-        raise BadInput("items must be a mapping of item id to quantity, or a list of item ids")
-    return [(str(item), _quantity(q, str(item))) for item, q in pairs]
+        raise BadInput("items must be a mapping of item id to quantity, Amount or Percent, "
+                       "or a list of item ids")
+    return [(str(item), _ask(q, str(item))) for item, q in pairs]
+
+
+def _ask_columns(ask: Ask, gross: bool) -> dict:
+    """A request's quantity / amount / percent / gross columns for one ask."""
+    if isinstance(ask, Amount):
+        return {"amount": ask.value, "gross": ask.gross or gross}
+    if isinstance(ask, Percent):
+        return {"percent": ask.value}
+    return {"quantity": ask}
 
 
 def credit(
@@ -360,6 +529,8 @@ def credit(
     debit_invoice_id: str,
     items=None,
     *,
+    percent=None,
+    gross: bool = False,
     reason: str | None = None,
     memo: str | None = None,
     date: dt.date | str | None = None,
@@ -371,10 +542,22 @@ def credit(
 ) -> CreditResult:
     """Credit items of one debit invoice (``items``) or, with no items, all of it.
 
-    ``periods`` ({item_id: (start, end)}, either end may be None) gives a credit item a
-    billing period, which must lie within the debit item's; default: the debit item's.
+    ``items`` maps an item to a quantity, None (all that is left), ``Amount("20.00")``
+    or ``Percent("15")`` (recon/amounts.py). ``percent`` credits that percentage of the
+    original net of each named item, or of every item with no ``items``. ``gross`` reads
+    every amount as tax-inclusive. ``periods`` ({item_id: (start, end)}, either end may
+    be None) gives a credit item a billing period, which must lie within the debit
+    item's; default: the debit item's.
     """
     pairs = normalise_items(items)
+    if percent is not None:
+        share = Percent(percent if not isinstance(percent, Percent) else percent.value).checked(None)
+        if any(ask is not None for _, ask in pairs):
+            raise BadInput("--percent: give the items without quantities or amounts (the percentage "
+                           "applies to each of them), or a Percent per item")
+        pairs = [(item, share) for item, _ in pairs]
+    if gross and not any(isinstance(ask, Amount) for _, ask in pairs):
+        raise BadInput("--gross applies to amounts: give them as --item ITEM_ID=@AMOUNT (or Amount(...))")
     spans = _periods(periods, [item for item, _ in pairs])
     credit_date = parse_date(date, "--date") if date is not None else None
     base = {
@@ -385,11 +568,12 @@ def credit(
         "memo": memo,
         "credit_date": credit_date,
     }
-    rows = [dict(base, req_no=n, src_row=n, item_id=item, quantity=q,
+    whole = [(None, share)] if percent is not None and not pairs else [(None, None)]
+    rows = [dict(base, req_no=n, src_row=n, item_id=item, **_ask_columns(ask, gross),
                  period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
-            for n, (item, q) in enumerate(pairs or [(None, None)], start=1)]
+            for n, (item, ask) in enumerate(pairs or whole, start=1)]
     return run_requests(db, request_frame(rows), command=command,
-                        origin="manual" if pairs else "full", numbered=False,
+                        origin="manual" if pairs or percent is not None else "full", numbered=False,
                         allow_paid=allow_paid, dry_run=dry_run,
                         audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
 

@@ -174,15 +174,21 @@ class Ledger:
 
     # -- crediting ---------------------------------------------------------------------------
     @_writes
-    def credit(self, debit_invoice_id: str, items=None, *, reason: str | None = None,
+    def credit(self, debit_invoice_id: str, items=None, *, percent=None, gross: bool = False,
+               reason: str | None = None,
                memo: str | None = None, date: dt.date | str | None = None,
                into: str | None = None, allow_paid: bool = False,
                dry_run: bool = False, periods=None) -> credits.CreditResult:
-        """Credit ``items`` ({item_id: quantity or None}) of a debit invoice, or all of it.
+        """Credit ``items`` of a debit invoice, or all of it.
 
+        ``items`` maps item ids to a quantity, None (all that is left), ``recon.Amount``
+        or ``recon.Percent``; ``percent`` credits that share of each named item's (or
+        every item's) original net; ``gross`` reads amounts as tax-inclusive.
         ``periods`` ({item_id: (start, end)}) gives credit items a billing period inside
-        the debit item's (default: the debit item's own)."""
-        return credits.credit(self.db, debit_invoice_id, items, reason=reason, memo=memo,
+        the debit item's (default: the debit item's own). ``dry_run`` previews
+        (``.preview()``) exactly what a save would write."""
+        return credits.credit(self.db, debit_invoice_id, items, percent=percent, gross=gross,
+                              reason=reason, memo=memo,
                               date=date, into=into, allow_paid=allow_paid, dry_run=dry_run,
                               periods=periods)
 
@@ -192,10 +198,15 @@ class Ledger:
 
     @_writes
     def apply(self, source, *, mapping=None, dry_run: bool = False, batch_id: str | None = None,
-              rejects=None, today: dt.date | None = None, progress=None) -> bulk.BulkResult:
-        """Apply a corrections file (.csv/.parquet/.xlsx) or DataFrame, all or nothing (SPEC §5)."""
+              rejects=None, today: dt.date | None = None, progress=None, allow_paid: bool = False,
+              sum_repeats: bool = False) -> bulk.BulkResult:
+        """Apply a corrections file (.csv/.parquet/.xlsx) or DataFrame, all or nothing (SPEC §5).
+
+        ``allow_paid``: rows may credit paid debits; ``sum_repeats``: rows of one credit
+        that credit the same item become one line with their sum."""
         return bulk.apply(self.db, source, mapping=mapping, dry_run=dry_run, batch_id=batch_id,
-                          rejects=rejects, today=today, progress=progress)
+                          rejects=rejects, today=today, progress=progress, allow_paid=allow_paid,
+                          sum_repeats=sum_repeats)
 
     @_writes
     def void(self, credit_invoice_id: str, *, date: dt.date | str | None = None) -> pd.DataFrame:

@@ -59,6 +59,10 @@ class Field:
         return pd.ArrowDtype(ARROW[self.kind])
 
 
+# how a file says yes or no (Excel writes TRUE/FALSE, pandas True/False)
+GROSS_YES = ("true", "TRUE", "True", "yes", "YES", "Yes", "1")
+GROSS_CHOICES = GROSS_YES + ("false", "FALSE", "False", "no", "NO", "No", "0")
+
 TABLES: dict[str, list[Field]] = {
     "invoices": [
         Field("invoice_id", "id", unique=True),
@@ -95,6 +99,7 @@ TABLES: dict[str, list[Field]] = {
         Field("period_end", "date", required=False, optional_column=True),
         Field("credited_item_id", "id", required=False, optional_column=True),
         Field("cancelled_on", "date", required=False, optional_column=True),
+        Field("cancelled_quantity", "quantity", required=False, optional_column=True),
         # the day the item takes effect (default: its invoice's date, or the import's day
         # for an item added to an invoice the ledger already has)
         Field("added_on", "date", required=False, optional_column=True),
@@ -180,6 +185,13 @@ TABLES: dict[str, list[Field]] = {
         Field("memo", "text", required=False, optional_column=True),
         Field("period_start", "date", required=False, optional_column=True),
         Field("period_end", "date", required=False, optional_column=True),
+        # instead of a quantity: a net amount (gross: tax included) or a percentage of
+        # the item's original net (recon/amounts.py)
+        Field("amount", "money", required=False, optional_column=True, positive=True),
+        Field("percent", "quantity", required=False, optional_column=True, positive=True),
+        Field("gross", "enum", required=False, optional_column=True, choices=GROSS_CHOICES),
+        # the platform's own number for the credit invoice the row goes into
+        Field("credit_invoice_id", "id", required=False, optional_column=True),
     ],
     # `report --gl`: the general ledger's receivable balances at period end, per currency
     # or per currency and account (a balance may be negative)

@@ -209,7 +209,8 @@ BAD = [
     (["INV-1,I1,1,a,2026-02-30,"], 2, "credit_date", "not a valid date", "date"),
     (["INV-1,I1,1,a,31/10/2026,"], 2, "credit_date", "not a valid date", "date"),
     (["INV-1,I1,1,a,2026-09-01,"], 2, "credit_date", "dated before debit invoice INV-1", "date_before_debit"),
-    (["INV-1,I1,1,a,,", "INV-1,I1,1,a,,"], 3, "item_id", "duplicate of row 2", "duplicate_row"),
+    (["INV-1,I1,1,a,,", "INV-1,I1,1,a,,"], 3, "item_id", "rows 2 and 3 credit item I1 in the same credit",
+     "repeat_in_credit"),
     ([",I1,1,a,,"], 2, "debit_invoice_id", "a value is required", "not_nullable"),
     (["INV-1,,2,a,,"], 2, "quantity", "a quantity needs an item", "quantity_without_item"),
 ]

@@ -131,8 +131,12 @@ def test_rerun_changes_nothing_and_says_so(lg, tmp_path):
     assert again.credits.empty and again.items.empty
     assert again.skipped[["row", "item_id"]].values.tolist() == [[2, "IT-1"], [3, "IT-3"]]
     assert_same(before, state(lg))
-    # a new date for the same item is a new cancellation (of what is still creditable)
-    assert len(lg.cancel(rows("item_id,cancelled_on,quantity\nIT-1,2026-10-25,1"), date=DAY).items) == 1
+    # a new date for the same item is a new cancellation, of what is still in service:
+    # all 10 licences of IT-1 are cancelled already
+    with pytest.raises(BadInput, match="exceeds the 0 still in service"):
+        lg.cancel(rows("item_id,cancelled_on,quantity\nIT-1,2026-10-25,1"), date=DAY)
+    with pytest.raises(BadInput, match="nothing of the item is still in service"):
+        lg.cancel(rows("item_id,cancelled_on\nIT-1,2026-10-25"), date=DAY)
     assert_invariants(lg)
 
 
@@ -199,11 +203,12 @@ def test_one_credit_per_debit_and_day_and_repeated_cancellations_in_date_order(l
     ("item_id,cancelled_on\nIT-1,2026-11-01", "cancelled_on", "2026-11-01",
      "must lie within the item's billing period 2026-10-01..2026-10-31"),
     ("item_id,cancelled_on\nIT-1,2026-09-30", "cancelled_on", "2026-09-30", "billing period"),
-    ("item_id,cancelled_on,quantity\nIT-1,2026-10-21,11", "quantity", "11", "exceeds the 10 still creditable"),
+    ("item_id,cancelled_on,quantity\nIT-1,2026-10-21,11", "quantity", "11", "exceeds the 10 still in service"),
     ("item_id,cancelled_on\nIT-1,2026-10-32", "cancelled_on", "2026-10-32", "not a valid date"),
     ("item_id,cancelled_on\nIT-1,21.10.2026", "cancelled_on", "21.10.2026", "not a valid date"),
     ("item_id,cancelled_on,quantity\nIT-1,2026-10-21,0", "quantity", "0", "greater than 0"),
-    ("item_id,cancelled_on\nIT-1,2026-10-21\nIT-1,2026-10-21", "cancelled_on", "2026-10-21", "duplicate of row 2"),
+    ("item_id,cancelled_on\nIT-1,2026-10-21\nIT-1,2026-10-21", "cancelled_on", "2026-10-21",
+     "cancels the same item on the same day as row 2"),
 ])
 def test_bad_rows_are_refused_naming_row_column_value(lg, text, column, value, reason):
     before = state(lg)
@@ -515,7 +520,7 @@ def test_cli_cancel_the_sample_file_then_rerun(cli, sample_copy):
     ("item_id,cancelled_on\nITM-0000771,21/10/2026\n",
      "row 2, column cancelled_on, value '21/10/2026': not a valid date"),
     ("item_id,cancelled_on,quantity\nITM-0000771,2026-10-21,999\n",
-     "row 2, column quantity, value '999': quantity exceeds the 4 still creditable on the item"),
+     "row 2, column quantity, value '999': quantity exceeds the 4 still in service on the item"),
     ("item_id,cancelled_on\nITM-0000003,2026-10-21\n", "has no billing period"),
     ("item,cancelled_on\nITM-0000771,2026-10-21\n", "column item_id: required column is missing"),
 ])

@@ -94,9 +94,9 @@ def test_jpy_and_three_decimal_minor_units(make_ledger):
     lg.db.execute("INSERT INTO invoices (invoice_id, account_id, type, status, invoice_date, currency)"
                   " VALUES ('J2', 'A1', 'debit', 'unpaid', DATE '2026-10-08', 'JPY'),"
                   " ('B2', 'A1', 'debit', 'unpaid', DATE '2026-10-08', 'BHD')")
-    lg.db.execute("INSERT INTO invoice_items VALUES ('J2-1', 'J2', 1, 'Plan', 1, 500, 0, 500, 0, 500, NULL, NULL,"
-                  " NULL, NULL, DATE '2026-10-08', NULL),"
-                  " ('B2-1', 'B2', 1, 'Plan', 1, 5, 0, 5.005, 0, 5.005, NULL, NULL, NULL, NULL, DATE '2026-10-08', NULL)")
+    lg.db.execute("INSERT INTO invoice_items (item_id, invoice_id, line_no, description, quantity, unit_price, tax_rate, net_amount, tax_amount, amount, added_on)"
+                  " VALUES ('J2-1', 'J2', 1, 'Plan', 1, 500, 0, 500, 0, 500, DATE '2026-10-08'),"
+                  " ('B2-1', 'B2', 1, 'Plan', 1, 5, 0, 5.005, 0, 5.005, DATE '2026-10-08')")
     lg.db.recompute(everything=True)
     cj = lg.credit("J1", allow_paid=True, date="2026-11-01").credit_invoice_id   # 1100 JPY available
     cb = lg.credit("B1", allow_paid=True, date="2026-11-01").credit_invoice_id   # 11.000 BHD available

@@ -17,9 +17,6 @@ SELECT src_row, 'cancelled_on', cancelled_on::VARCHAR, 'outside_period',
 FROM cancel_req WHERE invoice_type = 'debit' AND period_start IS NOT NULL AND period_end IS NOT NULL
   AND (cancelled_on < period_start OR cancelled_on > period_end)
 UNION ALL
-SELECT src_row, 'quantity', quantity::VARCHAR, 'over_credit', creditable::VARCHAR
-FROM cancel_req WHERE invoice_type = 'debit' AND done_by IS NULL AND quantity > creditable
-UNION ALL
 SELECT src_row, 'cancelled_on', cancelled_on::VARCHAR, 'duplicate_row', first_row::VARCHAR
 FROM cancel_req WHERE src_row <> first_row
 ORDER BY 1, 2

@@ -12,9 +12,6 @@ SELECT
     it.period_start, it.period_end,
     date_diff('day', c.cancelled_on, it.period_end) + 1 AS unused_days,
     date_diff('day', it.period_start, it.period_end) + 1 AS period_days,
-    (it.quantity - coalesce((
-        SELECT sum(ci.quantity) FROM invoice_items ci JOIN invoices ck ON ck.invoice_id = ci.invoice_id
-        WHERE ck.voided_on IS NULL AND ci.credited_item_id = c.item_id), 0))::DECIMAL(18,6) AS creditable,
     -- the credit item of an earlier run for the same (item, cancelled_on), if any
     (SELECT min(ci.invoice_id) FROM invoice_items ci JOIN invoices ck ON ck.invoice_id = ci.invoice_id
      WHERE ck.voided_on IS NULL AND ci.credited_item_id = c.item_id

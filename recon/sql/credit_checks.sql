@@ -1,7 +1,17 @@
 -- Problems with credit requests that the ledger alone can tell (before any arithmetic).
 -- One row per problem: the request's row, the column at fault, its value, a code, and
 -- the facts the message needs (credits.py words the message).
-WITH mixed AS (
+WITH repeat_rows AS (
+    -- requests whose (debit, item) is asked more than once (credit_stage.sql), by kind;
+    -- cancellations are refused by prorated_not_alone instead
+    SELECT *, CASE WHEN amount IS NOT NULL THEN CASE WHEN gross THEN 'gross' ELSE 'amount' END
+                   WHEN percent IS NOT NULL THEN 'percent'
+                   WHEN quantity IS NOT NULL THEN 'quantity' ELSE 'rest' END AS kind,
+              CASE WHEN item_id IS NULL THEN 'the whole invoice ' || debit_invoice_id
+                   ELSE 'item ' || item_id END AS what
+    FROM req WHERE pair_hash IN (SELECT pair_hash FROM req_twice) AND period_days IS NULL
+),
+mixed AS (
     -- groups that mix something (min <> max: more than one distinct value, nulls aside);
     -- usually none. key_agg (credit_stage.sql) has them per credit key.
     SELECT credit_key FROM key_agg
@@ -106,11 +116,68 @@ FROM req r WHERE r.period_days IS NOT NULL AND EXISTS (
     SELECT 1 FROM req o WHERE o.req_no <> r.req_no AND o.debit_invoice_id = r.debit_invoice_id
       AND (o.item_id IS NULL OR o.item_id = r.item_id))
 UNION ALL
-SELECT src_row, 'item_id', coalesce(item_id, debit_invoice_id), 'duplicate_row', first_row::VARCHAR, NULL
+-- a row asks one kind of credit: quantity, amount or percent (recon/amounts.py)
+SELECT src_row, CASE WHEN percent IS NOT NULL THEN 'percent' ELSE 'amount' END,
+       coalesce(percent::VARCHAR, amount::VARCHAR), 'several_asks',
+       CASE WHEN quantity IS NOT NULL THEN 'a quantity' ELSE 'an amount' END, NULL
+FROM req WHERE (quantity IS NOT NULL)::INT + (amount IS NOT NULL)::INT + (percent IS NOT NULL)::INT > 1
+UNION ALL
+SELECT src_row, 'amount', amount::VARCHAR, 'amount_without_item', NULL, NULL
+FROM req WHERE amount IS NOT NULL AND item_id IS NULL
+UNION ALL
+SELECT src_row, 'gross', 'true', 'gross_without_amount', NULL, NULL
+FROM req WHERE gross AND amount IS NULL
+UNION ALL
+SELECT src_row, 'amount', amount::VARCHAR, 'amount_not_positive', NULL, NULL
+FROM req WHERE amount <= 0
+UNION ALL
+SELECT src_row, 'amount', amount::VARCHAR, 'amount_decimals', currency,
+       CASE step_milli WHEN 1000 THEN '0' WHEN 100 THEN '1' WHEN 10 THEN '2' ELSE '3' END
+FROM req WHERE amount > 0 AND step_milli IS NOT NULL AND milli(amount) % step_milli <> 0
+UNION ALL
+SELECT src_row, 'percent', percent::VARCHAR, 'percent_invalid', NULL, NULL
+FROM req WHERE percent <= 0 OR percent > 100
+UNION ALL
+-- Rows of one credit that credit the same item (or the same whole invoice): rows alike
+-- in every cell are ambiguous (a copy, or two credits meant?), so they are refused
+-- unless the file asks for their sum ($sum_repeats); then every repeat of an item in a
+-- credit is summed onto one line (credits.py), if it can be.
+SELECT src_row, 'item_id', coalesce(item_id, debit_invoice_id),
+       CASE WHEN kind = 'rest' THEN 'repeat_all' ELSE 'repeat_in_credit' END, rows_text, what
 FROM (
-    SELECT *, min(src_row) OVER (PARTITION BY debit_invoice_id, item_id, quantity, credit_key, reason,
-                                 credit_date, period_start, period_end) AS first_row
-    -- only rows whose (debit, item) is asked more than once can repeat (credit_stage.sql)
-    FROM req WHERE pair_hash IN (SELECT pair_hash FROM req_twice)
-) WHERE src_row <> first_row
+    SELECT *, min(src_row) OVER alike AS first_row, count(*) OVER alike AS n,
+           string_agg(src_row::VARCHAR, ',') OVER alike AS rows_text
+    FROM repeat_rows
+    WINDOW alike AS (PARTITION BY credit_key, debit_invoice_id, item_id, kind, quantity, amount, percent,
+                     reason, credit_date, period_start, period_end
+                     ORDER BY src_row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+) WHERE n > 1 AND src_row <> first_row AND (NOT $sum_repeats OR kind = 'rest')
+UNION ALL
+SELECT src_row, 'item_id', coalesce(item_id, debit_invoice_id), 'repeat_unsummable', rows_text, what
+FROM (
+    SELECT *, min(src_row) OVER same AS first_row,
+           string_agg(src_row::VARCHAR, ',') OVER same AS rows_text,
+           count(DISTINCT kind || coalesce(period_start::VARCHAR, '') || coalesce(period_end::VARCHAR, '')) OVER same AS ways,
+           bool_and(kind = 'rest') OVER same AS all_rest
+    FROM repeat_rows
+    WINDOW same AS (PARTITION BY credit_key, debit_invoice_id, item_id
+                    ORDER BY src_row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+) WHERE $sum_repeats AND src_row <> first_row AND (ways > 1 OR (kind = 'rest' AND NOT all_rest))
+UNION ALL
+-- the platform's own credit numbers: one per credit, unique in the file and the ledger
+SELECT r.src_row, 'credit_invoice_id', r.credit_invoice_id, 'credit_id_mixed', x.given_id, r.credit_key
+FROM req r JOIN key_extra x USING (credit_key)
+WHERE x.given_id <> x.max_given_id AND r.credit_invoice_id <> x.given_id
+UNION ALL
+SELECT r.src_row, 'credit_invoice_id', r.credit_invoice_id, 'credit_id_repeated', o.first_row::VARCHAR, NULL
+FROM req r JOIN (
+    SELECT given_id, min(first_row) AS first_row, min(credit_key) AS first_key FROM key_extra x
+    JOIN (SELECT credit_key, min(src_row) AS first_row FROM req WHERE credit_invoice_id IS NOT NULL GROUP BY 1) f USING (credit_key)
+    WHERE given_id IS NOT NULL GROUP BY given_id HAVING count(*) > 1
+) o ON o.given_id = r.credit_invoice_id
+WHERE r.credit_key <> o.first_key
+UNION ALL
+SELECT r.src_row, 'credit_invoice_id', r.credit_invoice_id, 'credit_id_taken', NULL, NULL
+FROM req r WHERE r.credit_invoice_id IN (
+    SELECT invoice_id FROM invoices WHERE invoice_id IN (SELECT given_id FROM key_extra))
 ORDER BY 1, 2

@@ -64,16 +64,19 @@ SELECT debit_invoice_id FROM req
 WHERE debit_invoice_id IN (SELECT debit_invoice_id FROM req WHERE item_id IS NULL)
 GROUP BY debit_invoice_id HAVING count(*) > 1;
 -- What a credit key's requests say about its header beyond the core below: credit date,
--- memo, the credit invoice it adds to. A bulk file often leaves these columns empty
+-- memo, the credit invoice it adds to, its own number. A bulk file often leaves these columns empty
 -- (the view `req` then names them as NULL, so the WHERE is false and this is empty);
 -- aggregating a million empty cells would cost as much as the rest of key_agg.
 CREATE OR REPLACE TEMP TABLE key_extra AS
 SELECT credit_key,
        min(credit_date) AS credit_date, max(credit_date) AS max_credit_date,
        arg_min(memo, req_no) FILTER (WHERE memo IS NOT NULL) AS memo,
-       min(into_credit_id) AS into_credit_id
+       min(into_credit_id) AS into_credit_id,
+       -- the platform's own number for the credit, if the file gives one
+       min(credit_invoice_id) AS given_id, max(credit_invoice_id) AS max_given_id
 FROM req
 WHERE credit_date IS NOT NULL OR memo IS NOT NULL OR into_credit_id IS NOT NULL
+   OR credit_invoice_id IS NOT NULL
 GROUP BY credit_key;
 -- One row per credit key (the credit invoice it becomes): what the group checks and the
 -- credit headers need, in one pass over the requests. `dense`: every request names an

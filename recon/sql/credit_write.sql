@@ -3,9 +3,15 @@
 CREATE OR REPLACE TEMP TABLE credit_head AS
 WITH numbered AS (
     -- new credit invoices are numbered in the order of their first request (only the
-    -- two columns go through the sort)
+    -- two columns go through the sort); one whose number the file gives keeps it
     SELECT credit_key, row_number() OVER (ORDER BY first_req) AS n
-    FROM key_agg WHERE into_credit_id IS NULL
+    FROM key_agg WHERE into_credit_id IS NULL AND given_id IS NULL
+),
+base AS (
+    -- numbers of our own form that the file gives are never handed out again
+    SELECT greatest((SELECT last_no FROM numbering WHERE prefix = 'CN'), coalesce(max(TRY_CAST(
+               regexp_extract(given_id, '^CN-[0-9]{4}-([0-9]+)$', 1) AS BIGINT)), 0)) AS last_no
+    FROM key_agg WHERE given_id IS NOT NULL
 ),
 named AS (
     SELECT k.*, n.n, coalesce(k.credit_date, $today) AS invoice_date, c.invoice_date AS into_date
@@ -14,14 +20,14 @@ named AS (
                WHERE invoice_id IN (SELECT into_credit_id FROM key_agg)) c ON c.invoice_id = k.into_credit_id
 )
 SELECT h.credit_key, h.first_req, h.dense, h.requests, h.account_id, h.currency, h.invoice_date,
-       h.reason, h.memo, h.into_credit_id IS NULL AS is_new,
+       h.reason, h.memo, h.into_credit_id IS NULL AS is_new, h.n IS NOT NULL AS numbered,
        -- items added to an existing credit take effect, and link, on the day they are
        -- added (credit_checks.sql refuses a day before the credit invoice's own)
        h.invoice_date AS link_date,
-       coalesce(h.into_credit_id,
+       coalesce(h.into_credit_id, h.given_id,
                 'CN-' || year(h.invoice_date)::VARCHAR || '-'
                 -- printf widens past 999999 (lpad would cut the number and repeat an id)
-                || printf('%06d', (SELECT last_no FROM numbering WHERE prefix = 'CN') + h.n)
+                || printf('%06d', (SELECT last_no FROM base) + h.n)
        ) AS credit_invoice_id,
        -- new lines go after the lines an existing credit invoice already has
        coalesce(x.last_line, 0) AS line_offset
@@ -30,17 +36,20 @@ LEFT JOIN (
     SELECT invoice_id, max(line_no) AS last_line FROM invoice_items
     WHERE invoice_id IN (SELECT into_credit_id FROM key_agg) GROUP BY invoice_id
 ) x ON x.invoice_id = h.into_credit_id;
-UPDATE numbering SET last_no = last_no + (SELECT count(*) FROM credit_head WHERE is_new)
+UPDATE numbering SET last_no = greatest(last_no, coalesce((SELECT max(TRY_CAST(
+        regexp_extract(credit_invoice_id, '^CN-[0-9]{4}-([0-9]+)$', 1) AS BIGINT))
+        FROM credit_head WHERE is_new AND NOT numbered), 0))
+    + (SELECT count(*) FROM credit_head WHERE numbered)
 WHERE prefix = 'CN';
 -- Invoice ids are unique without a key (schema.sql): a new number the ledger already has
 -- is refused by credits.py before anything is kept. New numbers lie between the first
 -- and the last, so only the existing ids in that range are compared.
 CREATE OR REPLACE TEMP TABLE credit_number_clash AS
 WITH span AS (
-    SELECT min(credit_invoice_id) AS lo, max(credit_invoice_id) AS hi FROM credit_head WHERE is_new
+    SELECT min(credit_invoice_id) AS lo, max(credit_invoice_id) AS hi FROM credit_head WHERE numbered
 )
 SELECT i.invoice_id
-FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id AND h.is_new
+FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id AND h.numbered
 CROSS JOIN span
 WHERE i.invoice_id BETWEEN span.lo AND span.hi
 LIMIT 1;
@@ -92,6 +101,7 @@ FROM (
            p.description, p.quantity, p.unit_price, p.tax_rate, p.net_amount, p.tax_amount, p.amount,
            p.period_start, p.period_end, p.item_id AS credited_item_id, p.cancelled_on,
            h.link_date AS added_on,
+           p.cancelled_quantity,
            p.debit_invoice_id, p.currency
     FROM piece p JOIN credit_head h USING (credit_key)
     LEFT JOIN credit_line l ON l.piece_row = p.rowid

@@ -21,3 +21,28 @@ CREATE OR REPLACE TEMP MACRO share_milli(n, c, q, step) AS CASE
 -- wider past 999 (lpad alone would cut line 1000 to "100", an id already taken).
 CREATE OR REPLACE TEMP MACRO line_id(credit, line) AS
     credit || '-' || CASE WHEN line < 1000 THEN lpad(line::VARCHAR, 3, '0') ELSE line::VARCHAR END;
+-- An amount in milli as text with its currency's decimals (step: one minor unit in milli).
+CREATE OR REPLACE TEMP MACRO money_text(m, step) AS CASE step
+    WHEN 1000 THEN (m // 1000)::VARCHAR
+    WHEN 100 THEN from_milli(m)::DECIMAL(18,1)::VARCHAR
+    WHEN 10 THEN from_milli(m)::DECIMAL(18,2)::VARCHAR
+    ELSE from_milli(m)::VARCHAR END;
+-- Gross (tax-inclusive) amounts, recon/amounts.py. What a net piece ending at net x
+-- (milli) costs with its tax, given net n0 and tax t0 credited before, on an item of
+-- net n > 0 and tax t: (x − n0) + max(round_half_up(t × x / n) − t0, 0).
+CREATE OR REPLACE TEMP MACRO gross_at(x, n0, t0, n, t, step) AS
+    (x - n0) + greatest(share_milli(t, x, n, step) - t0, 0);
+-- The net after a gross piece g: the x with gross_at(x) = g, or NULL when the tax's
+-- rounding jumps over g. In minor units (M = what net and tax reach together, k the tax
+-- after): x + round_half_up(t × x / n) = M has its solution at k = floor((2tM + n) /
+-- (2(n + t))) when 2tM + n − 2k(n + t) < 2n, else none. When the tax credited before is
+-- ahead of that (k < t0), the piece carries no tax and its net is g itself.
+CREATE OR REPLACE TEMP MACRO gross_tax_units(m, nu, tu) AS (2 * tu * m + nu) // (2 * (nu + tu));
+CREATE OR REPLACE TEMP MACRO gross_net(g, n0, t0, n, t, step) AS CASE
+    WHEN 2 * (t // step) * ((g + n0 + t0) // step) + n // step
+         - 2 * gross_tax_units((g + n0 + t0) // step, n // step, t // step) * (n // step + t // step)
+         < 2 * (n // step)
+     AND gross_tax_units((g + n0 + t0) // step, n // step, t // step) * step >= t0
+    THEN ((g + n0 + t0) // step - gross_tax_units((g + n0 + t0) // step, n // step, t // step)) * step
+    WHEN share_milli(t, n0 + g, n, step) <= t0 THEN n0 + g
+END

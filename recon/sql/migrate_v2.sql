@@ -5,6 +5,7 @@
 ALTER TABLE invoices ADD COLUMN IF NOT EXISTS account_name VARCHAR;
 ALTER TABLE invoice_items ADD COLUMN IF NOT EXISTS added_on DATE;
 ALTER TABLE invoice_items ADD COLUMN IF NOT EXISTS product_code VARCHAR;
+ALTER TABLE invoice_items ADD COLUMN IF NOT EXISTS cancelled_quantity DECIMAL(18,6);
 UPDATE invoice_items AS it SET added_on = i.invoice_date
 FROM invoices i WHERE i.invoice_id = it.invoice_id AND it.added_on IS NULL;
 UPDATE meta SET value = '2' WHERE key = 'schema_version'

@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS invoice_items (
     period_end DATE,
     credited_item_id VARCHAR USING COMPRESSION zstd,
     cancelled_on DATE,
+    -- on a credit item, the units of the debit item it takes out of service: a
+    -- cancellation's cancelled quantity (its `quantity` is the equivalent share), a
+    -- quantity credit's own quantity, 0 for an amount or percentage credit
+    -- (recon/cancellations.py: the quantity still in service). NULL: older rows.
+    cancelled_quantity DECIMAL(18,6),
     -- the day the item takes effect in the books: its invoice's date, or for an item
     -- added to an existing credit invoice (`recon credit --into`) the day it was added
     added_on DATE NOT NULL,
@@ -102,6 +107,7 @@ CREATE TABLE IF NOT EXISTS removed_items (
     period_end DATE,
     credited_item_id VARCHAR,
     cancelled_on DATE,
+    cancelled_quantity DECIMAL(18,6),
     added_on DATE NOT NULL,
     product_code VARCHAR,
     removed_on DATE NOT NULL,
