@@ -543,6 +543,10 @@ def _money(value, currency: str) -> str:
     return money(value, currency, code=True)
 
 
+#: free-text columns, which may wrap in a terminal table
+WRAPPABLE = ("description", "reason", "memo", "detail", "meaning", "fix", "value")
+
+
 def _frame_table(df: pd.DataFrame, currency: str | None = None) -> str:
     """A frame as text: labels, money with the row's currency (its ``currency`` column) or
     ``currency``, quantities exact, numbers right-aligned, fitted to 100 columns."""
@@ -553,8 +557,9 @@ def _frame_table(df: pd.DataFrame, currency: str | None = None) -> str:
     numeric = {j for j, c in enumerate(df.columns) if c in set(numeric_columns(df))}
     headers = [label(c) for c in df.columns]
     rows = text.astype(str).values.tolist()
-    # the widest text column is the one that wraps when a line would pass 100 columns
-    texts = [j for j in range(len(headers)) if j not in numeric]
+    # the widest free-text column wraps when a line would pass 100 columns; ids never do
+    # (a wrapped invoice number cannot be copied or searched)
+    texts = [j for j, c in enumerate(df.columns) if j not in numeric and c in WRAPPABLE]
     wrap = max(texts, key=lambda j: max([len(headers[j])] + [len(r[j]) for r in rows])) if texts else None
     return text_table(headers, rows, numeric=numeric, wrap=wrap)
 

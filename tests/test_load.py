@@ -87,9 +87,9 @@ def _refused_after_waiting(entry: dict) -> bool:
 
 
 def _credited(stderr: str) -> dict[str, D]:
-    """The totals `recon apply` reports: '... credited EUR 12.40, USD 3.00; ...'."""
+    """The totals `recon apply` reports: '... credited EUR 1,212.40, USD 3.00; ...'."""
     m = re.search(r"credited (.*?); ", stderr)
-    return {cur: D(amount) for cur, amount in (t.split(" ") for t in m[1].split(", "))}
+    return {cur: D(amount.replace(",", "")) for cur, amount in (t.split(" ") for t in m[1].split(", "))}
 
 
 def test_three_analysts_at_once(sample_copy, tmp_path):

@@ -152,6 +152,7 @@ def test_a_notebook_with_the_dialog_open_blocks_no_one(sample_copy, cli, tmp_pat
     # back in the notebook: the dialog saves, and sees the other analyst's credit
     dlg.rows[1].tick.value = True
     dlg.rows[1].quantity.value = "1"
+    dlg.show_preview()  # Save saves what was previewed
     res = dlg.save()
     assert res.credit_invoice_id == "CN-2026-000002"  # CN-2026-000001 is the bulk run's
     assert list(lg.show("INV-2026-000184")["links"].credit_invoice_id) == ["CN-2026-000001"]

@@ -30,7 +30,8 @@ FROM (
     JOIN (SELECT debit_invoice_id AS invoice_id, sum(amount) AS received FROM invoice_links
           WHERE unlinked_on IS NULL GROUP BY 1) l USING (invoice_id)
     LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments GROUP BY 1) p USING (invoice_id)
-    WHERE i.type = 'debit' AND i.voided_on IS NULL AND i.invoice_id IN (SELECT invoice_id FROM touched)
+    WHERE i.type = 'debit' AND i.voided_on IS NULL
+      AND i.invoice_id IN (SELECT debit_invoice_id FROM s_links UNION SELECT invoice_id FROM s_payments)
 ) b
 LEFT JOIN (SELECT debit_invoice_id, min(_row) AS _row, any_value(_file) AS _file FROM s_links GROUP BY 1) sl
     ON sl.debit_invoice_id = b.invoice_id
