@@ -3,8 +3,9 @@
 Builds a fresh ledger from data/, credits specific items (partial quantities, the
 platform's "Insert from Invoice"), credits a whole invoice, runs the bulk correction file
 and the cancellation file of data/, exports the linked results and writes the month-end
-report for the sample month. Prints where everything is and the headline figures; the
-exit code is the report's (0: everything ties).
+report for the sample month, and closes the books through that month when the report
+ties. Prints where everything is and the headline figures; the exit code is the
+report's (0: everything ties).
 """
 
 from __future__ import annotations
@@ -81,7 +82,15 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
         lg.export(export, "csv")
         print(f"exported the ledger's tables to {export}/")
 
-        # 5. Close the month: the reconciliation report for the sample month.
+        # 5. Close the month: the reconciliation report for the sample month; when it ties
+        #    with no exception, the books are closed through October, in order, signed off
+        #    by a preparer and a reviewer, and the report is written with its sign-off.
+        rep = lg.report(PERIOD)
+        if rep.exit_code == 0:
+            for month in lg.periods().query("period <= @PERIOD and state == 'open'")["period"]:
+                lg.close(month, by="Demo Preparer", reviewed_by="Demo Reviewer")
+            print(f"closed the books through {PERIOD} (nothing can be dated in it now; "
+                  f"`recon periods --ledger {ledger_path}` lists the months)")
         rep = lg.report(PERIOD, out=out / "report")
         print(f"month-end report {PERIOD}: {rep.paths['html']}")
         for line in rep.headline():

@@ -263,6 +263,13 @@ def headline(rep, width: int = 100) -> list[str]:
     s = rep.tables["summary"]
     text = as_text(s)
     lines = [f"period {rep.period} ({rep.start} .. {rep.closing})"]
+    close = rep.meta.get("close")
+    if close:
+        reviewed = f", reviewed by {close['reviewed_by']}" if close.get("reviewed_by") else ", not reviewed"
+        state = ("its tables read as signed off" if close.get("digest_matches")
+                 else "CHANGED since the close: " + ", ".join(close.get("changed_tables") or []))
+        lines[0] += (f": closed on {close['closed_at']:%Y-%m-%d} by {close['closed_by']}{reviewed};"
+                     f" {state}")
     moves = [("issued", "debits_issued"), ("credits applied", "credits_applied"),
              ("credits unlinked", "credits_unlinked"), ("payments", "payments"),
              ("debits voided", "debits_voided"), ("overpayment floor", "overpayment_floor")]
