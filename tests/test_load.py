@@ -87,9 +87,11 @@ def _refused_after_waiting(entry: dict) -> bool:
 
 
 def _credited(stderr: str) -> dict[str, D]:
-    """The totals `recon apply` reports: '... credited EUR 1,212.40, USD 3.00; ...'."""
+    """The totals `recon apply` reports: '... credited 1,212.40 EUR, 3.00 USD; ...'."""
     m = re.search(r"credited (.*?); ", stderr)
-    return {cur: D(amount.replace(",", "")) for cur, amount in (t.split(" ") for t in m[1].split(", "))}
+    pairs = re.findall(r"(-?[\d,]+(?:\.\d+)?) ([A-Z]{3})", m[1])
+    assert pairs, m[1]
+    return {cur: D(amount.replace(",", "")) for amount, cur in pairs}
 
 
 def test_three_analysts_at_once(sample_copy, tmp_path):

@@ -44,7 +44,8 @@ def test_printed_page_keeps_every_column(demo_report, tmp_path):
     flat = pages
     # the first page: the header block, the sign-off and every figure of the summary
     for shown in ("Month-end reconciliation 2026-10", "Generated at", "recon version", "Prepared by",
-                  "Reviewed by", "open — not closed", "no GL file given"):
+                  "Reviewed by", "closed; by Demo Preparer", "reviewed by Demo Reviewer",
+                  "figures as signed off", "Prepared by Demo Preparer", "no GL file given"):
         assert shown in flat[0], shown
     for col in rep.summary.columns:
         if col != "currency":
