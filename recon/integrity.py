@@ -23,13 +23,15 @@ JUDGED_TODAY = ("stored_total", "stored_unpaid", "stored_status", "duplicate_inv
                 "link_orphan")
 
 
-def breaches(db: Database, as_of: dt.date | None = None) -> pd.DataFrame:
+def breaches(db: Database, as_of: dt.date | None = None, *, now: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per broken rule: rule, invoice_id, item_id, detail.
 
     ``as_of``: the rules checked on the ledger as it stood at the end of that day
     (history.py), with the same SQL, plus the rules judged on today's ledger
     (JUDGED_TODAY); default: the ledger as it is now. Both include credits overdrawn on
     some past day (by ``as_of``), from credit_timeline.sql.
+    ``now``: today's breaches (``breaches(db)``) when the caller has them already: the
+    rules judged today are taken from it instead of a second pass over the whole ledger.
     """
     query = sql.load("integrity").replace("{derived}", sql.load("derived"))
     overdrawn = ("SELECT 'credit_overdrawn' AS rule, credit_invoice_id AS invoice_id, NULL::VARCHAR AS item_id,"
@@ -40,7 +42,8 @@ def breaches(db: Database, as_of: dt.date | None = None) -> pd.DataFrame:
     if as_of is None:
         return db.frame(f"SELECT * FROM ({query}) UNION ALL ({overdrawn}) ORDER BY 1, 2, 3", params)
     judged = ", ".join(f"'{r}'" for r in JUDGED_TODAY)
-    today = db.frame(f"SELECT * FROM ({query}) WHERE rule IN ({judged})")
+    today = (now[now["rule"].isin(JUDGED_TODAY)] if now is not None
+             else db.frame(f"SELECT * FROM ({query}) WHERE rule IN ({judged})"))
     history.stage(db, as_of)
     past = db.frame(f"SELECT * FROM ({history.on_past(query)}) WHERE rule NOT IN ({judged})"
                     f" UNION ALL ({overdrawn}) ORDER BY 1, 2, 3", params)

@@ -196,7 +196,9 @@ def build(db: Database, period: str, gl=None) -> Report:
     tables["aging"] = frame("aging_summary")
     tables["aging_detail"] = frame("aging")
     tables["unapplied_credits"] = frame("unapplied")
-    tables["exceptions"] = exceptions(db, closing)
+    # today's breaches once: shown beside the period's, and the rules judged today in both
+    now = breaches(db)
+    tables["exceptions"] = _with_meaning(breaches(db, closing, now=now))
     if has_gl:
         tables["gl"] = frame("gl")
     period = f"{start:%Y-%m}"
@@ -211,7 +213,7 @@ def build(db: Database, period: str, gl=None) -> Report:
             [tables["exceptions"].drop(columns="meaning"),
              changed.astype(tables["exceptions"].drop(columns="meaning").dtypes)], ignore_index=True))
     return Report(period=period, start=start, closing=closing, tables=tables,
-                  meta=dict(_meta(db, gl), close=close), current_exceptions=exceptions(db))
+                  meta=dict(_meta(db, gl), close=close), current_exceptions=_with_meaning(now.copy()))
 
 
 def _meta(db: Database, gl) -> dict:
