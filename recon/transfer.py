@@ -141,7 +141,7 @@ def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = 
             if refused:
                 raise BadInput.from_problems(what, refused)
         for table, stage in TABLE_FILES.items():
-            _stage(db, stage, table, frames.get(table))
+            stage_frame(db, stage, table, frames.get(table))
         lock = lock_params(db)
         problems = _problems(db.rows(sql.load("import_checks"),
                                      {"locked_through": lock["locked_through"],
@@ -187,7 +187,7 @@ def _is_new(db: Database) -> bool:
                          " + (SELECT count(*) FROM period_closes)")
 
 
-def _stage(db: Database, stage: str, table: str, frame: pd.DataFrame | None) -> None:
+def stage_frame(db: Database, stage: str, table: str, frame: pd.DataFrame | None) -> None:
     """A temp table shaped like the ledger table, plus the file and row of each row."""
     db.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {table} LIMIT 0")
     db.execute(f"ALTER TABLE {stage} ADD COLUMN _row BIGINT")
