@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import os
 import sys
+from decimal import Decimal
 
 import pandas as pd
 
@@ -133,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for one file per table")
     p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx"],
                    help="file format (default: csv)")
+
+    p = sub.add_parser("compare", help="the ledger against the platform's next export (exit 1 on differences)")
+    _ledger_arg(p)
+    p.add_argument("directory", metavar="DIR", help="the export's folder (invoices.csv, invoice_items.csv, …)")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+    p.add_argument("--out", metavar="DIR", help="write the differences as CSV files, a workbook and an HTML page")
 
     p = sub.add_parser("report", help="month-end reconciliation report (workbook, CSV, HTML)")
     _ledger_arg(p)
@@ -426,6 +433,53 @@ def _print_changes(changed: pd.DataFrame, kinds: dict[str, str]) -> None:
               f"{_money(r.unpaid_after, r.currency)}, {r.status_before} -> {r.status_after}")
 
 
+def cmd_compare(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        cmp = lg.compare(args.directory, args.mapping)
+    for line in cmp.headline():
+        print(line)
+    if not cmp.agree:
+        print(_differences_table(cmp.differences.head(COMPARE_SHOWN)))
+        if len(cmp.differences) > COMPARE_SHOWN:
+            print(f"  … and {len(cmp.differences) - COMPARE_SHOWN:,} more (--out DIR writes them all)")
+    if args.out:
+        paths = cmp.write(args.out)
+        print(f"comparison written to {paths['html'].parent}/ ({paths['html'].name}, {paths['xlsx'].name}, "
+              "differences.csv, matched.csv, summary.csv)", file=sys.stderr)
+    return cmp.exit_code
+
+
+def _differences_table(diff: pd.DataFrame) -> str:
+    """One line per difference: where, what, the two values (money as money), the cause."""
+    from .formats import label, money
+
+    def value(v, column, currency):
+        if v is None or pd.isna(v):
+            return "—"
+        return money(Decimal(v), currency) if column in MONEY_COLUMNS else str(v)
+
+    rows = []
+    for r in diff.itertuples(index=False):  # at most COMPARE_SHOWN rows, for the screen
+        where = r.invoice_id if isinstance(r.invoice_id, str) else r.platform_invoice_id
+        kind, side = r.kind.split("_")[0], r.kind.partition("_only_in_")[2]
+        what = "" if kind == "invoice" else kind
+        ref = r.id if isinstance(r.id, str) else r.platform_id
+        if kind in ("item", "payment", "refund", "link") and isinstance(ref, str):
+            what = f"{'link to' if kind == 'link' else kind} {ref}"
+        what = (f"{what}: " if what else "") + (
+            f"only in the {side}" + (f" ({label(r.column).lower()})" if kind == "invoice" else "")
+            if side else label(r.column).lower())
+        rows.append([where, what, value(r.ledger_value, r.column, r.currency),
+                     value(r.platform_value, r.column, r.currency), r.currency or ""])
+    # the likely cause under each difference, where it has the whole width
+    return text_table(["Invoice", "Difference", "Ledger", "Platform", ""], rows, numeric={2, 3}, wrap=1,
+                      notes=["→ " + c for c in diff["cause"].tolist()])
+
+
+MONEY_COLUMNS = ("total", "unpaid_amount", "amount", "net_amount", "tax_amount")
+COMPARE_SHOWN = 20
+
+
 def cmd_export(args) -> int:
     with Ledger(args.ledger, read_only=True) as lg:
         paths = lg.export(args.out, args.format)
@@ -512,6 +566,7 @@ COMMANDS = {
     "unlink": cmd_unlink,
     "remove-items": cmd_remove_items,
     "export": cmd_export,
+    "compare": cmd_compare,
     "report": cmd_report,
     "close": cmd_close,
     "review": cmd_review,

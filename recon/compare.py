@@ -127,33 +127,48 @@ class Comparison:
         return {"summary": self.summary, "differences": self.differences, "matched": self.matched}
 
     def html(self) -> str:
+        """A self-contained page in the month-end report's styles."""
         from .report.render import CSS, _table_html
 
         e = html.escape
         state = ('<span class="ok">they agree</span>' if self.agree
-                 else f'<span class="bad">{len(self.differences)} difference(s)</span>')
+                 else f'<span class="bad">{len(self.differences):,} difference(s)</span>')
         parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                 '<meta name="viewport" content="width=device-width, initial-scale=1">',
                  f"<title>recon compare {e(self.source)}</title><style>{CSS}</style></head><body>",
-                 "<h1>Ledger against the platform's export</h1>",
-                 f'<div class="meta">export {e(self.source)}; {state}</div>']
-        for name, title in (("summary", "Differences by kind"), ("differences", "Differences"),
-                            ("matched", "Credits of recon found under the platform's number")):
-            parts += [f"<h2>{e(title)}</h2>", _table_html(self.tables()[name], limit=2000)]
+                 "<h1>The ledger against the platform's export</h1>",
+                 f'<p class="note">export {e(self.source)}: {state}</p>']
+        for name, df in self.tables().items():
+            parts += [f'<section class="sect" id="{name}"><h2>{e(TITLES[name])}</h2>',
+                      f'<p class="note">{e(NOTES[name])}</p>', _table_html(df, limit=HTML_ROW_LIMIT),
+                      "</section>"]
         parts.append("</body></html>")
         return "\n".join(parts)
 
 
-def _write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    import xlsxwriter
+TITLES = {"summary": "Differences by kind", "differences": "Differences",
+          "matched": "Credits of recon under the platform's number"}
+NOTES = {
+    "summary": "How many differences of each kind; the ledger and the export agree when there are none.",
+    "differences": "One row per difference: the ledger's value, the platform's, and the likely cause.",
+    "matched": "Credits made in recon that the platform holds under its own number (same account, "
+               "currency, credited items and amounts): the same credit, not a difference.",
+}
+SHEETS = {"summary": "Summary", "differences": "Differences", "matched": "Matched credits"}
+HTML_ROW_LIMIT = 2000
 
-    from .excel import write_sheet
+
+def _write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    from . import formats
+    from .excel import Book, write_sheet
     from .report.render import _is_money
 
-    with xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False}) as book:
-        for name, df in tables.items():
-            money = tuple(c for c in df.columns if _is_money(df[c].dtype))
-            write_sheet(book, name, df, df["currency"] if "currency" in df.columns else None, money)
+    book = Book(path)
+    for name, df in tables.items():
+        money = tuple(c for c in df.columns if _is_money(df[c].dtype))
+        write_sheet(book, SHEETS[name], df, df["currency"] if "currency" in df.columns else None, money,
+                    headers=[formats.label(c) for c in df.columns], empty_note="none")
+    book.close()
 
 
 def read_export(directory: str | Path, fmt: FileFormat | None = None) -> dict[str, pd.DataFrame]:

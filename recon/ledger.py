@@ -172,6 +172,15 @@ class Ledger:
     def export(self, out, fmt: str = "csv") -> list[Path]:
         return transfer.export_dir(self.db, out, fmt)
 
+    @_reads
+    def compare(self, directory, mapping: str | Path | None = None):
+        """The ledger against the platform's next export (a folder of the import's layout):
+        a :class:`recon.compare.Comparison` of what differs, with a likely cause for each;
+        ``.write(out)`` writes it as CSV, a workbook and an HTML page."""
+        from . import compare
+
+        return compare.compare(self.db, directory, FileFormat.from_toml(mapping))
+
     # -- crediting ---------------------------------------------------------------------------
     @_writes
     def credit(self, debit_invoice_id: str, items=None, *, percent=None, gross: bool = False,
