@@ -322,7 +322,10 @@ def cmd_show(args) -> int:
     lines.append(f"  {'available' if credit else 'unpaid':<9} {_money(head.unpaid_amount, cur)}")
     lines += ["", "items", _items_table(parts["items"], cur, credit)]
     if len(parts["payments"]):
-        lines += ["", "payments", _frame_table(parts["payments"], cur)]
+        pays = parts["payments"]
+        if pays["reversed_on"].isna().all():  # a reversal column only where one was reversed
+            pays = pays.drop(columns=["reversed_on"])
+        lines += ["", "payments", _frame_table(pays, cur)]
     lines += ["", "links"]
     if len(links):
         other = "debit_invoice_id" if credit else "credit_invoice_id"

@@ -195,6 +195,13 @@ def read_export(directory: str | Path, fmt: FileFormat | None = None) -> dict[st
     return frames
 
 
+def same_credit(theirs: str, their_items: str, into: str) -> str:
+    """same_credit.sql between the ledger and staged tables ``theirs`` / ``their_items``
+    (names of recon's own temp tables, never input), its pairs into temp table ``into``."""
+    return (sql.load("same_credit").replace("{theirs}", theirs).replace("{their_items}", their_items)
+            .replace("{into}", into))
+
+
 def compare(db: Database, directory: str | Path, fmt: FileFormat | None = None) -> Comparison:
     """The ledger against the export in ``directory``; nothing in the ledger changes."""
     from .transfer import stage_frame
@@ -213,6 +220,7 @@ def compare(db: Database, directory: str | Path, fmt: FileFormat | None = None) 
                 for file, row, col, value, code, _ in db.rows(sql.load("compare_checks"))]
     if problems:
         raise BadInput.from_problems(what, problems)
+    db.execute(same_credit("p_invoices", "p_invoice_items", "cmp_same_credit"))
     derived = on_past(sql.load("derived"), "p_")
     for stmt in sql.statements("compare_pairs"):
         db.execute(stmt.replace("{p_derived}", derived))

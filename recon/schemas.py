@@ -110,6 +110,15 @@ TABLES: dict[str, list[Field]] = {
         Field("invoice_id", "id"),
         Field("amount", "money", positive=True),
         Field("paid_on", "date"),
+        # the day the platform reversed the payment (it counts until then)
+        Field("reversed_on", "date", required=False, optional_column=True),
+    ],
+    # due dates the platform moved (`recon import --update`), each with its day
+    "due_date_changes": [
+        Field("invoice_id", "id"),
+        Field("changed_on", "date"),
+        Field("due_date_before", "date", required=False),
+        Field("due_date", "date", required=False),
     ],
     "invoice_links": [
         Field("link_id", "int", required=False, optional_column=True),
