@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
     p.add_argument("--date", metavar="YYYY-MM-DD",
                    help="the import's day, on which available credits are applied to new debits (default: today)")
+    p.add_argument("--update", action="store_true",
+                   help="take the platform's changes of rows the ledger holds (a debit voided, a due date "
+                        "moved, a payment reversed, a link ended) as dated facts")
+    p.add_argument("--dry-run", action="store_true", help="show what would be added, skipped and updated; save nothing")
 
     p = sub.add_parser(
         "credit", help="credit items of a debit invoice, or all of it",
@@ -194,8 +198,12 @@ def cmd_init(args) -> int:
 
 def cmd_import(args) -> int:
     with Ledger(args.ledger) as lg:
-        counts = lg.import_dir(args.directory, args.mapping, date=args.date)
-    print(f"imported {_counts(counts)}")
+        counts = lg.import_dir(args.directory, args.mapping, date=args.date, update=args.update,
+                               dry_run=args.dry_run)
+    print(counts.summary())
+    updates = counts.updates
+    if updates is not None and len(updates):
+        print(_frame_table(updates.fillna("")))
     return EXIT_OK
 
 

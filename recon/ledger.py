@@ -160,13 +160,19 @@ class Ledger:
     # -- files ----------------------------------------------------------------------------
     @_writes
     def import_dir(self, directory, mapping: str | Path | None = None, *,
-                   date: dt.date | str | None = None) -> dict[str, int]:
+                   date: dt.date | str | None = None, update: bool = False,
+                   dry_run: bool = False) -> transfer.ImportCounts:
         """Import a platform export (or, into a new ledger, a whole recon export).
 
-        ``date``: the import's day (default today), on which credits already available are
-        applied to the new debit invoices."""
+        Rows the ledger already holds are skipped (``.skipped``), rows that conflict with
+        it refused, each conflict listed; ``update=True`` takes the platform's changes of
+        facts it owns (a debit voided, a due date moved, a payment reversed, a link ended)
+        as dated facts (``.updates``). ``date``: the import's day (default today), on
+        which credits already available are applied to the new debit invoices and a moved
+        due date takes effect. ``dry_run``: all of it, nothing saved."""
         on = credits.parse_date(date, "--date") if date is not None else None
-        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on)
+        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on,
+                                   update=update, dry_run=dry_run)
 
     @_reads
     def export(self, out, fmt: str = "csv") -> list[Path]:

@@ -36,20 +36,14 @@ from .db import Database
 from .errors import BadInput, Problem
 from .periods import lock_params
 
-#: the columns of each staged table that identify and compare its rows (stage, ledger table)
-STAGES = {
-    "invoices": "s_invoices", "invoice_items": "s_items", "removed_items": "s_removed",
-    "payments": "s_payments", "refunds": "s_refunds", "invoice_links": "s_links",
-}
-
 KINDS = {"void": "debit(s) voided", "due": "due date(s) moved", "reverse": "payment(s) reversed",
          "unlink": "link(s) ended"}
 
 MESSAGES: dict[str, tuple[str, str | None]] = {
-    "conflict": ("conflicts with the ledger: {id} holds {ledger}",
-                 "the ledger holds another value: correct the export, or leave the row out"),
-    "conflict_update": ("the platform changed it: {id} holds {ledger} in the ledger",
-                        "to take the platform's change (a dated fact), import again with --update"),
+    "conflict": ("conflicts with the ledger, where {id} has {column} {ledger}",
+                 "correct the export, or leave the row out"),
+    "conflict_update": ("changed in the platform: the ledger's {id} has {column} {ledger}",
+                        "to take the platform's change as a dated fact, import again with --update"),
     "void_before_invoice": ("the void date is before the invoice's date ({a})", "give a void date on or after {a}"),
     "void_before_link": ("the void date is before the debit's latest link ({a})",
                          "give a void date on or after {a}, or end the link in the file first"),
@@ -104,7 +98,9 @@ def classify(db: Database, frames: dict[str, pd.DataFrame], *, update: bool, on:
         "SELECT _file, _row, col, file_value, tbl, id, ledger_value, updatable FROM ov_diff"
         " WHERE NOT ($update AND updatable) ORDER BY _file, _row, col", {"update": update})
     if conflicts:
-        raise BadInput.from_problems(what, [_conflict(*c) for c in conflicts])
+        # a void the file gives by its status alone is named so
+        by_status = "voided_on" not in _columns(frames.get("invoices"))
+        raise BadInput.from_problems(what, [_conflict(*c, by_status=by_status) for c in conflicts])
     for stmt in sql.statements("import_overlap_skip"):
         db.execute(stmt)
     counts = dict(db.rows(
@@ -140,12 +136,18 @@ def _columns(frame: pd.DataFrame | None) -> list[str]:
     return list(frame.attrs.get("columns", frame.columns))
 
 
-def _conflict(file, row, column, value, table, ident, ledger, updatable) -> Problem:
+def _conflict(file, row, column, value, table, ident, ledger, updatable, *, by_status: bool) -> Problem:
+    """One conflict: the file's row, column and value; the ledger's id and value."""
     code = "conflict_update" if updatable else "conflict"
     reason, fix = MESSAGES[code]
-    held = "nothing" if ledger is None else repr(ledger)
-    return Problem(reason=reason.format(id=ident, ledger=held), file=file, row=row, column=column,
-                   value=value if value is not None else "", fix=fix, code=code)
+    if table == "invoices" and column == "voided_on" and by_status:
+        column, value = "status", "void" if value is not None else value
+    held = "none" if ledger is None else repr(ledger)
+    if column == "status":
+        held = "void" if ledger is not None else "not void"
+    return Problem(reason=reason.format(id=ident, column=column.replace("_", " ") if column != "status" else "status",
+                                        ledger=held),
+                   file=file, row=row, column=column, value=value if value is not None else "", fix=fix, code=code)
 
 
 def _problem(file, row, column, value, code, a) -> Problem:

@@ -102,7 +102,7 @@ IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
 
 
 def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = None, *,
-               date: dt.date | None = None) -> dict[str, int]:
+               date: dt.date | None = None, update: bool = False, dry_run: bool = False) -> ImportCounts:
     """Import the tables' files from ``directory``, all or nothing (``date``: the import's
     day, on which available credits are applied to new debits; default today)."""
     directory = Path(directory)
@@ -125,7 +125,8 @@ def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = Non
         )
     if problems:
         raise BadInput.from_problems(f"import from {directory}", problems)
-    return import_frames(db, frames, what=f"import from {directory}", date=date)
+    return import_frames(db, frames, what=f"import from {directory}", date=date, update=update,
+                         dry_run=dry_run)
 
 
 class ImportCounts(dict):
