@@ -145,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
     p.add_argument("--out", metavar="DIR", help="write the differences as CSV files, a workbook and an HTML page")
 
+    p = sub.add_parser("match", help="propose the debit items that credit lines without a reference reverse")
+    _ledger_arg(p)
+    p.add_argument("file", metavar="FILE",
+                   help="credit lines: credit_number, account_id, product_code, quantity or amount, credit_date")
+    p.add_argument("--out", required=True, metavar="CORRECTIONS",
+                   help="the corrections file to write (.csv, .parquet or .xlsx), for recon apply")
+    p.add_argument("--unmatched", metavar="FILE",
+                   help="where to write the lines not matched (default: CORRECTIONS.unmatched.csv beside it)")
+    p.add_argument("--allow-paid", action="store_true", help="credit items of paid debit invoices too")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the file")
+
     p = sub.add_parser("report", help="month-end reconciliation report (workbook, CSV, HTML)")
     _ledger_arg(p)
     p.add_argument("--period", required=True, metavar="YYYY-MM", help="the calendar month to close")
@@ -444,6 +455,17 @@ def _print_changes(changed: pd.DataFrame, kinds: dict[str, str]) -> None:
               f"{_money(r.unpaid_after, r.currency)}, {r.status_before} -> {r.status_after}")
 
 
+def cmd_match(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        res = lg.match(args.file, mapping=args.mapping, allow_paid=args.allow_paid)
+    paths = res.write(args.out, args.unmatched)
+    print(res.summary())
+    print(f"corrections: {paths['corrections']}" + (
+        " (apply them with --allow-paid: some credit paid debits)" if args.allow_paid else ""))
+    print(f"not matched: {paths['unmatched']}" if len(res.unmatched) else "every line matched in full")
+    return EXIT_OK
+
+
 def cmd_compare(args) -> int:
     with Ledger(args.ledger, read_only=True) as lg:
         cmp = lg.compare(args.directory, args.mapping)
@@ -578,6 +600,7 @@ COMMANDS = {
     "remove-items": cmd_remove_items,
     "export": cmd_export,
     "compare": cmd_compare,
+    "match": cmd_match,
     "report": cmd_report,
     "close": cmd_close,
     "review": cmd_review,

@@ -179,6 +179,16 @@ class Ledger:
         return transfer.export_dir(self.db, out, fmt)
 
     @_reads
+    def match(self, source, *, mapping: str | Path | None = None, allow_paid: bool = False):
+        """Propose the debit items that credit lines without a reference reverse (a file
+        or DataFrame of credit_number, account_id, product_code, quantity or amount,
+        credit_date): a :class:`recon.match.MatchResult` with ``corrections`` ready for
+        :meth:`apply` and the ``unmatched`` lines with the reason. Nothing is applied."""
+        from . import match
+
+        return match.match(self.db, source, fmt=FileFormat.from_toml(mapping), allow_paid=allow_paid)
+
+    @_reads
     def compare(self, directory, mapping: str | Path | None = None):
         """The ledger against the platform's next export (a folder of the import's layout):
         a :class:`recon.compare.Comparison` of what differs, with a likely cause for each;

@@ -202,6 +202,19 @@ TABLES: dict[str, list[Field]] = {
         # the platform's own number for the credit invoice the row goes into
         Field("credit_invoice_id", "id", required=False, optional_column=True),
     ],
+    # `recon match`: credit lines that do not name the debit item they reverse (a
+    # retailer's cancellations): the customer, the product, a quantity or a net amount
+    "credit_lines": [
+        Field("credit_number", "id"),
+        Field("account_id", "id"),
+        Field("product_code", "id"),
+        Field("quantity", "quantity", required=False, optional_column=True, positive=True),
+        Field("amount", "money", required=False, optional_column=True, positive=True),
+        Field("credit_date", "date"),
+        Field("currency", "id", required=False, optional_column=True),
+        Field("reason", "text", required=False, optional_column=True),
+        Field("memo", "text", required=False, optional_column=True),
+    ],
     # `report --gl`: the general ledger's receivable balances at period end, per currency
     # or per currency and account (a balance may be negative)
     "gl_balances": [

@@ -97,6 +97,8 @@ items AS (
         struct_pack(col := 'period_end', l := t.period_end::VARCHAR, f := s.period_end::VARCHAR),
         struct_pack(col := 'credited_item_id', l := t.credited_item_id, f := s.credited_item_id),
         struct_pack(col := 'cancelled_on', l := t.cancelled_on::VARCHAR, f := s.cancelled_on::VARCHAR),
+        struct_pack(col := 'cancelled_quantity', l := number_text(t.cancelled_quantity),
+                    f := number_text(s.cancelled_quantity)),
         struct_pack(col := 'added_on', l := t.added_on::VARCHAR, f := s.added_on::VARCHAR),
         struct_pack(col := 'product_code', l := t.product_code, f := s.product_code)
     ]) AS c
