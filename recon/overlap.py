@@ -107,7 +107,8 @@ def classify(db: Database, frames: dict[str, pd.DataFrame], *, update: bool, on:
         "SELECT tbl, count(*) FROM ov_twinned t WHERE NOT EXISTS"
         " (SELECT 1 FROM ov_diff d WHERE d.tbl = t.tbl AND d._row = t._row) GROUP BY tbl"))
     same = dict(db.rows("SELECT platform_id, ledger_id FROM ov_same_credit ORDER BY platform_id"))
-    return Overlap(skipped={t: int(n) for t, n in counts.items()}, same_credits=same)
+    # in the files' order (invoices first), as the import's own counts
+    return Overlap(skipped={t: int(counts[t]) for t in frames if t in counts}, same_credits=same)
 
 
 def apply(db: Database, overlap: Overlap, *, update: bool, what: str) -> None:
