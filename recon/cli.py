@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import os
 import sys
+from decimal import Decimal
 
 import pandas as pd
 
@@ -50,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
     p.add_argument("--date", metavar="YYYY-MM-DD",
                    help="the import's day, on which available credits are applied to new debits (default: today)")
+    p.add_argument("--update", action="store_true",
+                   help="take the platform's changes of rows the ledger holds (a debit voided, a due date "
+                        "moved, a payment reversed, a link ended) as dated facts")
+    p.add_argument("--dry-run", action="store_true", help="show what would be added, skipped and updated; save nothing")
 
     p = sub.add_parser(
         "credit", help="credit items of a debit invoice, or all of it",
@@ -134,6 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="csv", choices=["csv", "parquet", "xlsx"],
                    help="file format (default: csv)")
 
+    p = sub.add_parser("compare", help="the ledger against the platform's next export (exit 1 on differences)")
+    _ledger_arg(p)
+    p.add_argument("directory", metavar="DIR", help="the export's folder (invoices.csv, invoice_items.csv, …)")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+    p.add_argument("--out", metavar="DIR", help="write the differences as CSV files, a workbook and an HTML page")
+
+    p = sub.add_parser("match", help="propose the debit items that credit lines without a reference reverse")
+    _ledger_arg(p)
+    p.add_argument("file", metavar="FILE",
+                   help="credit lines: credit_number, account_id, product_code, quantity or amount, credit_date")
+    p.add_argument("--out", required=True, metavar="CORRECTIONS",
+                   help="the corrections file to write (.csv, .parquet or .xlsx), for recon apply")
+    p.add_argument("--unmatched", metavar="FILE",
+                   help="where to write the lines not matched (default: CORRECTIONS.unmatched.csv beside it)")
+    p.add_argument("--allow-paid", action="store_true", help="credit items of paid debit invoices too")
+    p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the file")
+
     p = sub.add_parser("report", help="month-end reconciliation report (workbook, CSV, HTML)")
     _ledger_arg(p)
     p.add_argument("--period", required=True, metavar="YYYY-MM", help="the calendar month to close")
@@ -187,8 +209,12 @@ def cmd_init(args) -> int:
 
 def cmd_import(args) -> int:
     with Ledger(args.ledger) as lg:
-        counts = lg.import_dir(args.directory, args.mapping, date=args.date)
-    print(f"imported {_counts(counts)}")
+        counts = lg.import_dir(args.directory, args.mapping, date=args.date, update=args.update,
+                               dry_run=args.dry_run)
+    print(counts.summary())
+    updates = counts.updates
+    if updates is not None and len(updates):
+        print(_frame_table(updates.fillna("")))
     return EXIT_OK
 
 
@@ -315,7 +341,10 @@ def cmd_show(args) -> int:
     lines.append(f"  {'available' if credit else 'unpaid':<9} {_money(head.unpaid_amount, cur)}")
     lines += ["", "items", _items_table(parts["items"], cur, credit)]
     if len(parts["payments"]):
-        lines += ["", "payments", _frame_table(parts["payments"], cur)]
+        pays = parts["payments"]
+        if pays["reversed_on"].isna().all():  # a reversal column only where one was reversed
+            pays = pays.drop(columns=["reversed_on"])
+        lines += ["", "payments", _frame_table(pays, cur)]
     lines += ["", "links"]
     if len(links):
         other = "debit_invoice_id" if credit else "credit_invoice_id"
@@ -426,6 +455,64 @@ def _print_changes(changed: pd.DataFrame, kinds: dict[str, str]) -> None:
               f"{_money(r.unpaid_after, r.currency)}, {r.status_before} -> {r.status_after}")
 
 
+def cmd_match(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        res = lg.match(args.file, mapping=args.mapping, allow_paid=args.allow_paid)
+    paths = res.write(args.out, args.unmatched)
+    print(res.summary())
+    print(f"corrections: {paths['corrections']}" + (
+        " (apply them with --allow-paid: some credit paid debits)" if args.allow_paid else ""))
+    print(f"not matched: {paths['unmatched']}" if len(res.unmatched) else "every line matched in full")
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    with Ledger(args.ledger, read_only=True) as lg:
+        cmp = lg.compare(args.directory, args.mapping)
+    for line in cmp.headline():
+        print(line)
+    if not cmp.agree:
+        print(_differences_table(cmp.differences.head(COMPARE_SHOWN)))
+        if len(cmp.differences) > COMPARE_SHOWN:
+            print(f"  … and {len(cmp.differences) - COMPARE_SHOWN:,} more (--out DIR writes them all)")
+    if args.out:
+        paths = cmp.write(args.out)
+        print(f"comparison written to {paths['html'].parent}/ ({paths['html'].name}, {paths['xlsx'].name}, "
+              "differences.csv, matched.csv, summary.csv)", file=sys.stderr)
+    return cmp.exit_code
+
+
+def _differences_table(diff: pd.DataFrame) -> str:
+    """One line per difference: where, what, the two values (money as money), the cause."""
+    from .formats import label, money
+
+    def value(v, column, currency):
+        if v is None or pd.isna(v):
+            return "—"
+        return money(Decimal(v), currency) if column in MONEY_COLUMNS else str(v)
+
+    rows = []
+    for r in diff.itertuples(index=False):  # at most COMPARE_SHOWN rows, for the screen
+        where = r.invoice_id if isinstance(r.invoice_id, str) else r.platform_invoice_id
+        kind, side = r.kind.split("_")[0], r.kind.partition("_only_in_")[2]
+        what = "" if kind == "invoice" else kind
+        ref = r.id if isinstance(r.id, str) else r.platform_id
+        if kind in ("item", "payment", "refund", "link") and isinstance(ref, str):
+            what = f"{'link to' if kind == 'link' else kind} {ref}"
+        what = (f"{what}: " if what else "") + (
+            f"only in the {side}" + (f" ({label(r.column).lower()})" if kind == "invoice" else "")
+            if side else label(r.column).lower())
+        rows.append([where, what, value(r.ledger_value, r.column, r.currency),
+                     value(r.platform_value, r.column, r.currency), r.currency or ""])
+    # the likely cause under each difference, where it has the whole width
+    return text_table(["Invoice", "Difference", "Ledger", "Platform", ""], rows, numeric={2, 3}, wrap=1,
+                      notes=["→ " + c for c in diff["cause"].tolist()])
+
+
+MONEY_COLUMNS = ("total", "unpaid_amount", "amount", "net_amount", "tax_amount")
+COMPARE_SHOWN = 20
+
+
 def cmd_export(args) -> int:
     with Ledger(args.ledger, read_only=True) as lg:
         paths = lg.export(args.out, args.format)
@@ -512,6 +599,8 @@ COMMANDS = {
     "unlink": cmd_unlink,
     "remove-items": cmd_remove_items,
     "export": cmd_export,
+    "compare": cmd_compare,
+    "match": cmd_match,
     "report": cmd_report,
     "close": cmd_close,
     "review": cmd_review,

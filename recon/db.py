@@ -44,7 +44,7 @@ from .errors import BadInput, LedgerInUse, ReconError
 from .money import STORED_DIGITS, currency_digits, known_currencies
 
 #: the ledger layout this recon writes (meta.schema_version; sql/migrate_v*.sql upgrade)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _LOCK = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
 WAIT_DEFAULT = 10.0
@@ -362,8 +362,9 @@ class Database:
         with self.transaction():
             for stmt in sql.statements("schema"):
                 self.con.execute(stmt)
-            for stmt in sql.statements("migrate_v2"):
-                self.con.execute(stmt)
+            for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                for stmt in sql.statements(f"migrate_v{step}"):
+                    self.con.execute(stmt)
 
     def _create_schema(self) -> None:
         with self.transaction():

@@ -450,6 +450,9 @@ def load(
         raise BadInput.from_problems(name, problems)
     typed.attrs["source"] = name
     typed.attrs["original_names"] = original
+    # the contract's columns the file carries (an optional one it leaves out is all null
+    # in the typed frame, which a comparison must not take for a value)
+    typed.attrs["columns"] = [c for c in df.columns if c in typed.columns]
     return typed
 
 

@@ -24,9 +24,10 @@ FACT_TABLES = ("invoices", "invoice_items", "payments", "refunds", "invoice_link
 _NAMES = re.compile(r"\b(" + "|".join(FACT_TABLES) + r")\b")
 
 
-def on_past(query: str) -> str:
-    """``query`` with every fact table replaced by its as-of twin (x_<table>)."""
-    return _NAMES.sub(r"x_\1", query)
+def on_past(query: str, prefix: str = "x_") -> str:
+    """``query`` with every fact table replaced by its as-of twin (x_<table>), or by
+    another set of tables of the same shape (``prefix``: a staged export's p_<table>)."""
+    return _NAMES.sub(prefix + r"\1", query)
 
 
 def stage(db: Database, as_of: dt.date) -> None:

@@ -160,17 +160,42 @@ class Ledger:
     # -- files ----------------------------------------------------------------------------
     @_writes
     def import_dir(self, directory, mapping: str | Path | None = None, *,
-                   date: dt.date | str | None = None) -> dict[str, int]:
+                   date: dt.date | str | None = None, update: bool = False,
+                   dry_run: bool = False) -> transfer.ImportCounts:
         """Import a platform export (or, into a new ledger, a whole recon export).
 
-        ``date``: the import's day (default today), on which credits already available are
-        applied to the new debit invoices."""
+        Rows the ledger already holds are skipped (``.skipped``), rows that conflict with
+        it refused, each conflict listed; ``update=True`` takes the platform's changes of
+        facts it owns (a debit voided, a due date moved, a payment reversed, a link ended)
+        as dated facts (``.updates``). ``date``: the import's day (default today), on
+        which credits already available are applied to the new debit invoices and a moved
+        due date takes effect. ``dry_run``: all of it, nothing saved."""
         on = credits.parse_date(date, "--date") if date is not None else None
-        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on)
+        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on,
+                                   update=update, dry_run=dry_run)
 
     @_reads
     def export(self, out, fmt: str = "csv") -> list[Path]:
         return transfer.export_dir(self.db, out, fmt)
+
+    @_reads
+    def match(self, source, *, mapping: str | Path | None = None, allow_paid: bool = False):
+        """Propose the debit items that credit lines without a reference reverse (a file
+        or DataFrame of credit_number, account_id, product_code, quantity or amount,
+        credit_date): a :class:`recon.match.MatchResult` with ``corrections`` ready for
+        :meth:`apply` and the ``unmatched`` lines with the reason. Nothing is applied."""
+        from . import match
+
+        return match.match(self.db, source, fmt=FileFormat.from_toml(mapping), allow_paid=allow_paid)
+
+    @_reads
+    def compare(self, directory, mapping: str | Path | None = None):
+        """The ledger against the platform's next export (a folder of the import's layout):
+        a :class:`recon.compare.Comparison` of what differs, with a likely cause for each;
+        ``.write(out)`` writes it as CSV, a workbook and an HTML page."""
+        from . import compare
+
+        return compare.compare(self.db, directory, FileFormat.from_toml(mapping))
 
     # -- crediting ---------------------------------------------------------------------------
     @_writes

@@ -110,6 +110,15 @@ TABLES: dict[str, list[Field]] = {
         Field("invoice_id", "id"),
         Field("amount", "money", positive=True),
         Field("paid_on", "date"),
+        # the day the platform reversed the payment (it counts until then)
+        Field("reversed_on", "date", required=False, optional_column=True),
+    ],
+    # due dates the platform moved (`recon import --update`), each with its day
+    "due_date_changes": [
+        Field("invoice_id", "id"),
+        Field("changed_on", "date"),
+        Field("due_date_before", "date", required=False),
+        Field("due_date", "date", required=False),
     ],
     "invoice_links": [
         Field("link_id", "int", required=False, optional_column=True),
@@ -192,6 +201,19 @@ TABLES: dict[str, list[Field]] = {
         Field("gross", "enum", required=False, optional_column=True, choices=GROSS_CHOICES),
         # the platform's own number for the credit invoice the row goes into
         Field("credit_invoice_id", "id", required=False, optional_column=True),
+    ],
+    # `recon match`: credit lines that do not name the debit item they reverse (a
+    # retailer's cancellations): the customer, the product, a quantity or a net amount
+    "credit_lines": [
+        Field("credit_number", "id"),
+        Field("account_id", "id"),
+        Field("product_code", "id"),
+        Field("quantity", "quantity", required=False, optional_column=True, positive=True),
+        Field("amount", "money", required=False, optional_column=True, positive=True),
+        Field("credit_date", "date"),
+        Field("currency", "id", required=False, optional_column=True),
+        Field("reason", "text", required=False, optional_column=True),
+        Field("memo", "text", required=False, optional_column=True),
     ],
     # `report --gl`: the general ledger's receivable balances at period end, per currency
     # or per currency and account (a balance may be negative)

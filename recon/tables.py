@@ -5,8 +5,8 @@ One catalogue that import, export and the Excel writer share (none of them impor
 another for it). An export writes every table below, so that `recon init --from` that
 folder rebuilds the same ledger (SPEC §4 export, issue 13): the platform's facts
 (invoices, items, payments, links, refunds), the dated facts recon adds (removed
-items), and the ledger's own history (batches applied, the audit log, the credit
-numbering, the currencies, the closed months and their sign-offs).
+items, due dates moved), and the ledger's own history (batches applied, the audit log,
+the credit numbering, the currencies, the closed months and their sign-offs).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ CATALOGUE: tuple[Table, ...] = (
     Table("removed_items", "invoice_id, line_no, removed_on", ("net_amount", "tax_amount", "amount"),
           _CURRENCY_OF_INVOICE),
     Table("payments", "payment_id", ("amount",), _CURRENCY_OF_INVOICE),
+    Table("due_date_changes", "invoice_id, changed_on, due_date"),
     Table("invoice_links", "link_id", ("amount",),
           "(SELECT currency FROM invoices i WHERE i.invoice_id = t.credit_invoice_id)"),
     Table("refunds", "refund_id", ("amount",),

@@ -29,6 +29,8 @@ from .db import Database
 from .errors import BadInput, Problem
 from .files import FileFormat, find_table_file, load
 from .links import apply_after_import
+from .overlap import KINDS, Overlap, classify
+from .overlap import apply as apply_updates
 from .periods import lock_params
 from .tables import BY_NAME, CATALOGUE
 
@@ -38,6 +40,7 @@ TABLE_FILES = {
     "invoice_items": "s_items",
     "removed_items": "s_removed",
     "payments": "s_payments",
+    "due_date_changes": "s_due_changes",
     "invoice_links": "s_links",
     "refunds": "s_refunds",
     "batches": "s_batches",
@@ -86,6 +89,7 @@ IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
     "removed_before_added": ("removed before it took effect ({a})", "date removed_on on or after {a}"),
     "refund_not_credit": ("not a known credit invoice", "refund from a credit invoice"),
     "refund_too_early": ("refund dated before its credit invoice ({a})", "date the refund on or after {a}"),
+    "reversed_before_paid": ("reversed before it was paid ({a})", "date reversed_on on or after {a}"),
     "currency_digits_differ": ("the ledger gives this currency {a} decimals", "keep the ledger's decimals"),
     "digits_out_of_range": ("a currency has 0 to 3 decimals", "fix the digits"),
     "period_closed": ("dated inside closed period {a}",
@@ -98,7 +102,7 @@ IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
 
 
 def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = None, *,
-               date: dt.date | None = None) -> dict[str, int]:
+               date: dt.date | None = None, update: bool = False, dry_run: bool = False) -> ImportCounts:
     """Import the tables' files from ``directory``, all or nothing (``date``: the import's
     day, on which available credits are applied to new debits; default today)."""
     directory = Path(directory)
@@ -121,27 +125,75 @@ def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = Non
         )
     if problems:
         raise BadInput.from_problems(f"import from {directory}", problems)
-    return import_frames(db, frames, what=f"import from {directory}", date=date)
+    return import_frames(db, frames, what=f"import from {directory}", date=date, update=update,
+                         dry_run=dry_run)
+
+
+class ImportCounts(dict):
+    """What an import did: {table: rows added} (and ``credits_applied``), with ``skipped``
+    ({table: rows the ledger already held the same}), ``updated`` ({kind: changes taken
+    with --update}), ``same_credits`` (the file's credit numbers the ledger knows under
+    its own) and ``updates`` (each change: kind, id, column, before, after, day);
+    ``dry_run``: nothing was saved."""
+
+    def __init__(self, counts: dict, overlap: Overlap | None = None, *, dry_run: bool = False):
+        super().__init__(counts)
+        self.skipped = dict(overlap.skipped) if overlap else {}
+        self.updated = overlap.updated if overlap else {}
+        self.same_credits = dict(overlap.same_credits) if overlap else {}
+        self.updates = overlap.updates if overlap else None
+        self.dry_run = dry_run
+
+    @property
+    def added(self) -> int:
+        return sum(n for t, n in self.items() if t in TABLE_FILES)
+
+    def summary(self) -> str:
+        """One line: rows added, identical rows skipped, platform changes taken."""
+        verb = "would import" if self.dry_run else "imported"
+        added = ", ".join(f"{n:,} {t}" for t, n in self.items() if n and t in TABLE_FILES)
+        parts = [f"{verb} {added}" if added else f"{'would import' if self.dry_run else 'imported'} nothing new"]
+        if self.get("credits_applied"):
+            parts.append(f"{self['credits_applied']:,} credit application(s)")
+        if self.skipped:
+            total = sum(self.skipped.values())
+            parts.append(f"skipped {total:,} row(s) the ledger already holds ("
+                         + ", ".join(f"{n:,} {t}" for t, n in self.skipped.items()) + ")")
+        if self.same_credits:
+            parts.append(f"{len(self.same_credits):,} credit(s) known under recon's number")
+        if self.updated:
+            parts.append(("would update: " if self.dry_run else "updated: ")
+                         + ", ".join(f"{n:,} {KINDS[k]}" for k, n in self.updated.items()))
+        return "; ".join(parts)
 
 
 def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = "import",
-                  date: dt.date | None = None) -> dict[str, int]:
-    """Write checked, typed frames (see :func:`recon.files.load`) into the ledger."""
+                  date: dt.date | None = None, update: bool = False,
+                  dry_run: bool = False) -> ImportCounts:
+    """Write checked, typed frames (see :func:`recon.files.load`) into the ledger.
+
+    Rows the ledger already holds are skipped, rows that conflict with it refused, and
+    with ``update`` the platform's changes taken as dated facts (recon/overlap.py);
+    ``dry_run`` does all of it and saves nothing."""
     on = date or dt.date.today()
-    counts = {t: len(frames[t]) if t in frames else 0 for t in TABLE_FILES}
-    with db.transaction():
+    with db.transaction(keep=not dry_run):
+        new_ledger = _is_new(db)
         # a whole ledger's export read into a new ledger: its history comes along
-        restore = _is_new(db) and any(BY_NAME[t].history for t in frames)
+        restore = new_ledger and any(BY_NAME[t].history for t in frames)
+        for table, stage in TABLE_FILES.items():
+            stage_frame(db, stage, table, frames.get(table))
+        found = None
+        if not new_ledger:
+            found = classify(db, frames, update=update, on=on, what=what)
+        counts = {t: db.scalar(f"SELECT count(*) FROM {stage}") for t, stage in TABLE_FILES.items()}
         if not restore:
             refused = [Problem(reason=IMPORT_MESSAGES["history_into_used_ledger"][0],
                                file=frames[t].attrs.get("source", t),
                                fix=IMPORT_MESSAGES["history_into_used_ledger"][1],
                                code="history_into_used_ledger")
-                       for t in frames if BY_NAME[t].history and len(frames[t])]
+                       for t in frames if BY_NAME[t].history and counts[t]]
             if refused:
                 raise BadInput.from_problems(what, refused)
-        for table, stage in TABLE_FILES.items():
-            _stage(db, stage, table, frames.get(table))
         lock = lock_params(db)
         problems = _problems(db.rows(sql.load("import_checks"),
                                      {"locked_through": lock["locked_through"],
@@ -150,6 +202,8 @@ def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = 
             raise BadInput.from_problems(what, problems)
         for stmt in sql.statements("import_write"):
             db.execute(stmt, sql.used(stmt, {"on": on, "restore": restore}))
+        if found is not None:
+            apply_updates(db, found, update=update, what=what)
         problems = _problems(db.rows(sql.load("import_balances")))
         credits = [c for (c,) in db.rows(
             "SELECT invoice_id FROM invoices WHERE type = 'credit' AND invoice_id IN (SELECT invoice_id FROM touched)")]
@@ -163,6 +217,9 @@ def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = 
         problems = _problems(db.rows(after))
         if problems:
             raise BadInput.from_problems(what, problems)
+        result = ImportCounts(counts, found, dry_run=dry_run)
+        if not result.added and not result.updated:
+            return result  # everything is in the ledger already: nothing changes, not even the audit
         if not restore:
             _advance_numbering(db)
         # New debits: credits still available on their accounts are applied, as the
@@ -174,12 +231,20 @@ def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = 
             db.execute("INSERT OR REPLACE INTO meta VALUES ('restored_at', $at)",
                        {"at": dt.datetime.now().isoformat(timespec="seconds")})
         else:
-            db.audit("import", invoices=counts["invoices"], items=counts["invoice_items"],
-                     links=counts["invoice_links"] + applied,
-                     detail=dict({t: n for t, n in counts.items() if n}, credits_applied=applied))
+            detail = dict({t: n for t, n in counts.items() if n}, credits_applied=applied)
+            if result.skipped:
+                detail["skipped"] = result.skipped
+            if result.updated:
+                # each change the platform made, with its day (the dated fact itself is in
+                # the ledger: voided_on, reversed_on, unlinked_on, due_date_changes)
+                detail["updated"] = [
+                    {"kind": u.kind, "id": u.id, "column": u.column, "before": u.before,
+                     "after": u.after, "day": str(u.day)} for u in result.updates.itertuples()]
+            db.audit("import --update" if result.updated else "import", invoices=counts["invoices"],
+                     items=counts["invoice_items"], links=counts["invoice_links"] + applied, detail=detail)
     if applied:
-        counts["credits_applied"] = applied
-    return counts
+        result["credits_applied"] = applied
+    return result
 
 
 def _is_new(db: Database) -> bool:
@@ -187,7 +252,7 @@ def _is_new(db: Database) -> bool:
                          " + (SELECT count(*) FROM period_closes)")
 
 
-def _stage(db: Database, stage: str, table: str, frame: pd.DataFrame | None) -> None:
+def stage_frame(db: Database, stage: str, table: str, frame: pd.DataFrame | None) -> None:
     """A temp table shaped like the ledger table, plus the file and row of each row."""
     db.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM {table} LIMIT 0")
     db.execute(f"ALTER TABLE {stage} ADD COLUMN _row BIGINT")

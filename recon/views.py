@@ -104,7 +104,7 @@ def links(db: Database, invoice_id: str, *, include_ended: bool = False) -> pd.D
 
 
 def payments(db: Database, invoice_id: str) -> pd.DataFrame:
-    return db.frame("SELECT payment_id, amount, paid_on FROM payments WHERE invoice_id = $id"
+    return db.frame("SELECT payment_id, amount, paid_on, reversed_on FROM payments WHERE invoice_id = $id"
                     " ORDER BY paid_on, payment_id", {"id": invoice_id})
 
 

@@ -100,7 +100,7 @@ def test_integrity_reports_repeated_ids_and_orphans(make_ledger):
     con.execute("INSERT INTO invoice_items (item_id, invoice_id, line_no, description, quantity,"
                 " unit_price, tax_rate, net_amount, tax_amount, amount, added_on) VALUES ('I1', 'D1', 2, 'x', 1, 1, 0, 1, 0, 1, DATE '2026-10-01'),"
                 " ('I9', 'NOPE', 1, 'x', 1, 1, 0, 1, 0, 1, DATE '2026-10-01')")
-    con.execute("INSERT INTO payments VALUES ('P9', 'GONE', 1, DATE '2026-10-02')")
+    con.execute("INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES ('P9', 'GONE', 1, DATE '2026-10-02')")
     con.execute("INSERT INTO invoice_links (link_id, credit_invoice_id, debit_invoice_id, amount, linked_on)"
                 " VALUES (1, 'CN-X', 'D1', 1, DATE '2026-10-02')")
     con.execute("INSERT INTO invoices (invoice_id, account_id, type, status, invoice_date, currency)"

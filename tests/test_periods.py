@@ -63,7 +63,7 @@ def lg(make_ledger):
 
 def test_automatic_application_at_a_later_import_is_dated_that_day(lg, tmp_path):
     # C: 3 licences of D1 credited (30.00 incl. tax) on D1 paid first -> the credit stays available
-    lg.db.execute("INSERT INTO payments VALUES ('P1', 'D1', 100.00, DATE '2026-10-02')")
+    lg.db.execute("INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES ('P1', 'D1', 100.00, DATE '2026-10-02')")
     lg.db.touch("SELECT 'D1'")
     lg.db.recompute()
     credit = lg.credit("D1", {"I1": "3"}, allow_paid=True, date="2026-10-20").credit_invoice_id
@@ -165,7 +165,7 @@ def test_void_dated_before_its_links_is_refused(lg):
 
 def test_a_link_that_would_overdraw_a_past_day_is_refused(lg):
     # C 20.00 on 10-20 (2 licences) with nothing linked: D1 paid first
-    lg.db.execute("INSERT INTO payments VALUES ('P1', 'D1', 100.00, DATE '2026-10-02')")
+    lg.db.execute("INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES ('P1', 'D1', 100.00, DATE '2026-10-02')")
     lg.db.touch("SELECT 'D1'")
     lg.db.recompute()
     credit = lg.credit("D1", {"I1": "2"}, allow_paid=True, date="2026-10-20").credit_invoice_id
@@ -226,7 +226,7 @@ def test_report_of_a_closed_month_reads_as_signed_off(lg):
 def test_report_of_a_closed_month_that_changed_names_the_table(lg):
     closed_ledger(lg)
     # a change behind recon's back: a payment dated in October
-    lg.db.execute("INSERT INTO payments VALUES ('PX', 'D2', 5.00, DATE '2026-10-06')")
+    lg.db.execute("INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES ('PX', 'D2', 5.00, DATE '2026-10-06')")
     rep = lg.report(OCT)
     assert rep.exit_code == 1
     assert not rep.meta["close"]["digest_matches"]

@@ -191,7 +191,7 @@ def test_october_unchanged_after_november_activity(small):
     before = _comparable(small.report("2026-10"))
     small.credit("D2", {"I2": "0.5"}, reason="Late fix", date="2026-11-10")
     small.void("C1", date=dt.date(2026, 11, 12))
-    small.db.execute("INSERT INTO payments VALUES ('P9', 'D3', 80.00, DATE '2026-11-15')")
+    small.db.execute("INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES ('P9', 'D3', 80.00, DATE '2026-11-15')")
     small.db.execute("INSERT INTO touched VALUES ('D3')")
     small.db.recompute()
     assert_invariants(small)
@@ -265,7 +265,7 @@ def _fill(db, debits, payments, credits) -> None:
                     " SELECT ?, ?, 1, 1, ?, 0, ?, 0, ?, ?, (SELECT invoice_date FROM invoices WHERE invoice_id = ?)",
                     [(a, b, amt, amt, amt, c, b) for a, b, amt, c in items])
     if pays:
-        con.executemany("INSERT INTO payments VALUES (?, ?, ?, ?)", pays)
+        con.executemany("INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES (?, ?, ?, ?)", pays)
     if links:
         con.executemany("INSERT INTO invoice_links (link_id, credit_invoice_id, debit_invoice_id, amount,"
                         " linked_on, unlinked_on) VALUES (?, ?, ?, ?, ?, ?)",
@@ -342,7 +342,7 @@ BREAKS = {
     "link_before_invoice": (["UPDATE invoice_links SET linked_on = DATE '2026-09-01' WHERE credit_invoice_id = 'C1'"], ("C1", None)),
     "link_on_void": (["UPDATE invoices SET voided_on = DATE '2026-10-20' WHERE invoice_id = 'C1'"], ("C1", None)),
     "links_exceed_credit": (["UPDATE invoice_links SET amount = 40 WHERE credit_invoice_id = 'C1'"], ("C1", None)),
-    "over_applied": (["INSERT INTO payments VALUES ('PX', 'D1', 100.00, DATE '2026-10-20')"], ("D1", None)),
+    "over_applied": (["INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES ('PX', 'D1', 100.00, DATE '2026-10-20')"], ("D1", None)),
     "precision": (["UPDATE invoice_items SET net_amount = 100.005, amount = 124.005 WHERE item_id = 'I1'"], ("D1", "I1")),
     "credit_of_void_debit": (["UPDATE invoices SET voided_on = DATE '2026-10-30' WHERE invoice_id = 'D1'"], ("C1", "CI1")),
     "duplicate_cancellation": ([
@@ -359,7 +359,7 @@ BREAKS = {
     "item_orphan": (["INSERT INTO invoice_items (item_id, invoice_id, line_no, quantity, unit_price, tax_rate,"
                      " net_amount, tax_amount, amount, added_on)"
                      " VALUES ('IX', 'NOPE', 1, 1, 0, 0, 0, 0, 0, DATE '2026-10-01')"], ("NOPE", "IX")),
-    "payment_orphan": (["INSERT INTO payments VALUES ('PX', 'NOPE', 1.00, DATE '2026-10-20')"], ("NOPE", None)),
+    "payment_orphan": (["INSERT INTO payments (payment_id, invoice_id, amount, paid_on) VALUES ('PX', 'NOPE', 1.00, DATE '2026-10-20')"], ("NOPE", None)),
     "link_orphan": (["INSERT INTO invoice_links (link_id, credit_invoice_id, debit_invoice_id, amount, linked_on)"
                      " VALUES (90, 'NOPE', 'D2', 1.00, DATE '2026-10-20')"], ("NOPE", None)),
     "duplicate_link_id": (["INSERT INTO invoice_links SELECT * FROM invoice_links WHERE credit_invoice_id = 'C1'"],

@@ -20,7 +20,8 @@ SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debi
        period_start AS asked_period_start, period_end AS asked_period_end,
        period_days IS NOT NULL AS prorated, cancelled_on,
        coalesce(unused_days, 1) AS u, coalesce(period_days, 1) AS pd,
-       item_id, item_line_no AS debit_line_no, item_description AS description, item_quantity AS q_orig,
+       item_id, item_line_no AS debit_line_no, item_description AS description,
+       item_product_code AS product_code, item_quantity AS q_orig,
        item_unit_price AS unit_price, item_tax_rate AS tax_rate, item_net AS n_orig, item_tax AS t_orig,
        item_period_start, item_period_end
 FROM req WHERE is_debit;
@@ -48,6 +49,7 @@ CREATE OR REPLACE TEMP TABLE walk_slot AS
 SELECT e.*, row_number() OVER (PARTITION BY e.item_id ORDER BY e.req_no) AS nth
 FROM (
     SELECT a.* REPLACE (d.item_id AS item_id, d.line_no AS debit_line_no, d.description AS description,
+                        d.product_code AS product_code,
                         d.quantity AS q_orig, d.unit_price AS unit_price, d.tax_rate AS tax_rate,
                         d.net_amount AS n_orig, d.tax_amount AS t_orig,
                         d.period_start AS item_period_start, d.period_end AS item_period_end)
@@ -63,6 +65,7 @@ FROM asked a
 WHERE NOT a.whole_invoice AND a.debit_invoice_id NOT IN (SELECT debit_invoice_id FROM walk_invoice)
 UNION ALL BY NAME
 SELECT a.* REPLACE (d.item_id AS item_id, d.line_no AS debit_line_no, d.description AS description,
+                        d.product_code AS product_code,
                     d.quantity AS q_orig, d.unit_price AS unit_price, d.tax_rate AS tax_rate,
                     d.net_amount AS n_orig, d.tax_amount AS t_orig,
                     d.period_start AS item_period_start, d.period_end AS item_period_end),

@@ -22,6 +22,8 @@ SELECT
     CASE WHEN it.invoice_id <> r.debit_invoice_id THEN it.invoice_id END AS item_elsewhere,
     it.line_no AS item_line_no,
     it.description AS item_description,
+    -- a credit item carries its debit item's product code (recon match finds items by it)
+    it.product_code AS item_product_code,
     it.quantity AS item_quantity,
     it.unit_price AS item_unit_price,
     it.tax_rate AS item_tax_rate,

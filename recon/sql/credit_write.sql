@@ -99,7 +99,7 @@ FROM (
     SELECT h.credit_invoice_id AS invoice_id,
            h.line_offset + CASE WHEN h.dense THEN p.req_no - h.first_req + 1 ELSE l.key_line END AS line_no,
            p.description, p.quantity, p.unit_price, p.tax_rate, p.net_amount, p.tax_amount, p.amount,
-           p.period_start, p.period_end, p.item_id AS credited_item_id, p.cancelled_on,
+           p.period_start, p.period_end, p.item_id AS credited_item_id, p.cancelled_on, p.product_code,
            h.link_date AS added_on,
            p.cancelled_quantity,
            p.debit_invoice_id, p.currency

@@ -1,7 +1,7 @@
 -- Derived facts of SPEC §2, computed from the stored facts only. recompute.sql writes
 -- them; the report's exception check compares them with what is stored.
 --   total          = sum of the invoice's items
---   debit unpaid   = total − payments − active links received, never below 0
+--   debit unpaid   = total − payments (not reversed) − active links received, never below 0
 --   credit unpaid  = total − active links given − refunds (the credit still available)
 --   status         = void if voided, paid when unpaid is 0 and there are items, else unpaid
 -- Each /*scope col*/ is where recompute (db.py) narrows the scans to the touched invoices,
@@ -27,7 +27,7 @@ LEFT JOIN (SELECT invoice_id, sum(amount) AS total, count(*) AS n FROM invoice_i
            WHERE true /*scope invoice_id*/ GROUP BY invoice_id) it
     ON it.invoice_id = i.invoice_id
 LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments
-           WHERE true /*scope invoice_id*/ GROUP BY invoice_id) p
+           WHERE reversed_on IS NULL /*scope invoice_id*/ GROUP BY invoice_id) p
     ON p.invoice_id = i.invoice_id
 LEFT JOIN (SELECT debit_invoice_id, sum(amount) AS amount FROM invoice_links
            WHERE unlinked_on IS NULL /*scope debit_invoice_id*/ GROUP BY debit_invoice_id) lr

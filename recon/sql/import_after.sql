@@ -29,7 +29,8 @@ FROM (
     FROM invoices i
     JOIN (SELECT debit_invoice_id AS invoice_id, sum(amount) AS received FROM invoice_links
           WHERE unlinked_on IS NULL GROUP BY 1) l USING (invoice_id)
-    LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments GROUP BY 1) p USING (invoice_id)
+    LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM payments WHERE reversed_on IS NULL GROUP BY 1) p
+        USING (invoice_id)
     WHERE i.type = 'debit' AND i.voided_on IS NULL
       AND i.invoice_id IN (SELECT debit_invoice_id FROM s_links UNION SELECT invoice_id FROM s_payments)
 ) b

@@ -78,6 +78,9 @@ UNION ALL
 SELECT s._file, s._row, 'invoice_id', s.invoice_id, 'unknown_invoice', NULL
 FROM s_payments s WHERE s.invoice_id NOT IN (SELECT invoice_id FROM inv)
 UNION ALL
+SELECT _file, _row, 'reversed_on', reversed_on::VARCHAR, 'reversed_before_paid', paid_on::VARCHAR
+FROM s_payments WHERE reversed_on < paid_on
+UNION ALL
 SELECT s._file, s._row, 'invoice_id', s.invoice_id, 'payment_on_credit', NULL
 FROM s_payments s JOIN inv i USING (invoice_id) WHERE i.type = 'credit'
 UNION ALL
@@ -172,6 +175,8 @@ FROM (
     UNION ALL SELECT _file, _row, 'added_on', added_on FROM s_items
     UNION ALL SELECT _file, _row, 'removed_on', removed_on FROM s_removed
     UNION ALL SELECT _file, _row, 'paid_on', paid_on FROM s_payments
+    UNION ALL SELECT _file, _row, 'reversed_on', reversed_on FROM s_payments
+    UNION ALL SELECT _file, _row, 'changed_on', changed_on FROM s_due_changes
     UNION ALL SELECT _file, _row, 'refunded_on', refunded_on FROM s_refunds
     UNION ALL SELECT _file, _row, 'linked_on', linked_on FROM s_links
     UNION ALL SELECT _file, _row, 'unlinked_on', unlinked_on FROM s_links

@@ -23,6 +23,7 @@ SELECT s.* EXCLUDE (_row, _file, added_on), coalesce(s.added_on, i.invoice_date)
 FROM s_removed s JOIN invoices i ON i.invoice_id = s.invoice_id ORDER BY s._row;
 INSERT INTO payments BY NAME SELECT * EXCLUDE (_row, _file) FROM s_payments ORDER BY _row;
 INSERT INTO refunds BY NAME SELECT * EXCLUDE (_row, _file) FROM s_refunds ORDER BY _row;
+INSERT INTO due_date_changes BY NAME SELECT * EXCLUDE (_row, _file) FROM s_due_changes ORDER BY _row;
 -- Links keep the file's ids when it gives them all, distinct, and the ledger has none
 -- of them (a restore, or a first import); otherwise they are numbered after the ledger's.
 INSERT INTO invoice_links BY NAME
@@ -51,5 +52,5 @@ INSERT INTO period_events BY NAME SELECT * EXCLUDE (_row, _file) FROM s_events W
 INSERT INTO touched
 SELECT invoice_id FROM s_invoices UNION SELECT invoice_id FROM s_items
 UNION SELECT invoice_id FROM s_removed UNION SELECT invoice_id FROM s_payments
-UNION SELECT credit_invoice_id FROM s_refunds
+UNION SELECT credit_invoice_id FROM s_refunds UNION SELECT invoice_id FROM s_due_changes
 UNION SELECT credit_invoice_id FROM s_links UNION SELECT debit_invoice_id FROM s_links

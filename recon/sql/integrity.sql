@@ -71,7 +71,7 @@ SELECT 'over_applied', dd.invoice_id, NULL,
        'links received ' || coalesce(lr.a, 0)::VARCHAR || ' exceed what payments left unpaid'
 FROM invoices dd
 JOIN (SELECT debit_invoice_id AS invoice_id, sum(amount) AS a FROM active GROUP BY 1) lr USING (invoice_id)
-LEFT JOIN (SELECT invoice_id, sum(amount) AS p FROM payments GROUP BY 1) p USING (invoice_id)
+LEFT JOIN (SELECT invoice_id, sum(amount) AS p FROM payments WHERE reversed_on IS NULL GROUP BY 1) p USING (invoice_id)
 WHERE lr.a > greatest(dd.total - coalesce(p.p, 0), 0)
 UNION ALL
 SELECT 'precision', i.invoice_id, it.item_id, 'amount ' || it.amount::VARCHAR || ' has more decimals than ' || i.currency

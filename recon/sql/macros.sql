@@ -45,4 +45,13 @@ CREATE OR REPLACE TEMP MACRO gross_net(g, n0, t0, n, t, step) AS CASE
      AND gross_tax_units((g + n0 + t0) // step, n // step, t // step) * step >= t0
     THEN ((g + n0 + t0) // step - gross_tax_units((g + n0 + t0) // step, n // step, t // step)) * step
     WHEN share_milli(t, n0 + g, n, step) <= t0 THEN n0 + g
-END
+END;
+-- An amount as text with exactly its currency's decimals (EUR 12.50, JPY 1500), and a
+-- quantity or rate without trailing zeros (2.5, 30): how a comparison shows values. An
+-- amount with more decimals than its currency has keeps them all (never rounded away).
+CREATE OR REPLACE TEMP MACRO amount_text(x, digits) AS CASE
+    WHEN milli(x) % (10 ^ (3 - coalesce(digits, 3)))::INTEGER <> 0 THEN x::DECIMAL(18,3)::VARCHAR
+    WHEN digits = 0 THEN x::DECIMAL(18,0)::VARCHAR WHEN digits = 1 THEN x::DECIMAL(18,1)::VARCHAR
+    WHEN digits = 2 THEN x::DECIMAL(18,2)::VARCHAR ELSE x::DECIMAL(18,3)::VARCHAR END;
+CREATE OR REPLACE TEMP MACRO number_text(q) AS CASE WHEN contains(q::VARCHAR, '.')
+    THEN rtrim(rtrim(q::VARCHAR, '0'), '.') ELSE q::VARCHAR END

@@ -1,13 +1,15 @@
 -- Every month from the first with activity to the last with activity or a close: its
 -- state (open/closed), how many facts are dated in it, who closed and reviewed it.
 -- A fact is anything dated (history.py): invoices, voids, items added and removed,
--- payments, refunds, links and unlinks.
+-- payments and their reversals, due dates moved, refunds, links and unlinks.
 WITH activity AS (
     SELECT invoice_date AS day FROM invoices
     UNION ALL SELECT voided_on FROM invoices WHERE voided_on IS NOT NULL
     UNION ALL SELECT added_on FROM item_history
     UNION ALL SELECT removed_on FROM removed_items
     UNION ALL SELECT paid_on FROM payments
+    UNION ALL SELECT reversed_on FROM payments WHERE reversed_on IS NOT NULL
+    UNION ALL SELECT changed_on FROM due_date_changes
     UNION ALL SELECT refunded_on FROM refunds
     UNION ALL SELECT linked_on FROM invoice_links
     UNION ALL SELECT unlinked_on FROM invoice_links WHERE unlinked_on IS NOT NULL

@@ -3,14 +3,20 @@
 -- then (invoice_date <= $as_of). Same formulas as derived.sql, filtered by date:
 --   items      count from added_on (an item added to an existing credit invoice counts
 --              from the day it was added) until removed_on (items taken off a credit)
---   payments   count when paid_on <= $as_of; refunds when refunded_on <= $as_of
+--   payments   count when paid_on <= $as_of, until reversed_on; refunds when refunded_on <= $as_of
+--   due date   as it stood then (due_date_changes)
 --   links      count when linked_on <= $as_of and not yet unlinked (unlinked_on > $as_of)
 --   void       when voided_on <= $as_of
 -- `balance` is the unclamped balance (debit: total − paid − received; credit: total −
 -- given − refunded), also for void invoices; `unpaid_amount` applies the void and the floor at 0.
 -- The roll-forward needs both: unpaid = balance − void_balance + overpaid.
 WITH inv AS (
-    SELECT * FROM invoices WHERE invoice_date <= $as_of
+    SELECT i.* REPLACE (CASE WHEN m.invoice_id IS NULL THEN i.due_date ELSE m.due_date_before END AS due_date)
+    FROM invoices i
+    -- the due date of then: before the first change made after $as_of (asof_tables.sql)
+    LEFT JOIN (SELECT invoice_id, arg_min_null(due_date_before, changed_on) AS due_date_before
+               FROM due_date_changes WHERE changed_on > $as_of GROUP BY invoice_id) m ON m.invoice_id = i.invoice_id
+    WHERE i.invoice_date <= $as_of
 ),
 it AS (
     SELECT invoice_id, sum(amount) AS total, count(*) AS n
@@ -24,7 +30,8 @@ rf AS (
     WHERE refunded_on <= $as_of GROUP BY 1
 ),
 p AS (
-    SELECT invoice_id, sum(amount) AS paid FROM payments WHERE paid_on <= $as_of GROUP BY invoice_id
+    SELECT invoice_id, sum(amount) AS paid FROM payments
+    WHERE paid_on <= $as_of AND (reversed_on IS NULL OR reversed_on > $as_of) GROUP BY invoice_id
 ),
 active AS (
     SELECT * FROM invoice_links

@@ -28,10 +28,19 @@ issued AS (
       AND greatest(it.added_on, d.invoice_date) <= $closing GROUP BY 1
 ),
 paid AS (
-    SELECT d.currency, sum(p.amount) AS amount
-    FROM payments p JOIN d USING (invoice_id)
-    WHERE greatest(p.paid_on, d.invoice_date) > $opening
-      AND greatest(p.paid_on, d.invoice_date) <= $closing GROUP BY 1
+    -- payments received, less payments reversed (a reversal counts on its own day)
+    SELECT currency, sum(amount) AS amount FROM (
+        SELECT d.currency, p.amount
+        FROM payments p JOIN d USING (invoice_id)
+        WHERE greatest(p.paid_on, d.invoice_date) > $opening
+          AND greatest(p.paid_on, d.invoice_date) <= $closing
+        UNION ALL
+        SELECT d.currency, -p.amount
+        FROM payments p JOIN d USING (invoice_id)
+        WHERE p.reversed_on IS NOT NULL
+          AND greatest(p.reversed_on, d.invoice_date) > $opening
+          AND greatest(p.reversed_on, d.invoice_date) <= $closing
+    ) GROUP BY 1
 ),
 linked AS (
     SELECT d.currency, sum(l.amount) AS amount

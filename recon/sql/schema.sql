@@ -113,11 +113,25 @@ CREATE TABLE IF NOT EXISTS removed_items (
     removed_on DATE NOT NULL,
     CHECK (removed_on >= added_on)
 );
+-- A payment the platform reverses (a bounced transfer, a charge-back) is a dated fact
+-- too: reversed_on, from which day it no longer counts; the ledger as of an earlier day
+-- still sees it (never deleted).
 CREATE TABLE IF NOT EXISTS payments (
     payment_id VARCHAR PRIMARY KEY,
     invoice_id VARCHAR NOT NULL,
     amount DECIMAL(18,3) NOT NULL CHECK (amount > 0),
-    paid_on DATE NOT NULL
+    paid_on DATE NOT NULL,
+    reversed_on DATE,
+    CHECK (reversed_on IS NULL OR reversed_on >= paid_on)
+);
+-- A due date the platform moved (taken by `recon import --update`): invoices.due_date is
+-- the current one, each change is kept with its day and the due date before it, so the
+-- ledger as of an earlier day (the aging of a past month) sees the due date of then.
+CREATE TABLE IF NOT EXISTS due_date_changes (
+    invoice_id VARCHAR NOT NULL,
+    changed_on DATE NOT NULL,
+    due_date_before DATE,
+    due_date DATE
 );
 -- A link is a dated fact: unlinking (or voiding the credit) sets unlinked_on instead of
 -- deleting the row, so that the ledger as of an earlier date can be rebuilt.
@@ -189,4 +203,4 @@ CREATE TABLE IF NOT EXISTS period_events (
     digest VARCHAR
 );
 INSERT INTO numbering VALUES ('CN', 0) ON CONFLICT DO NOTHING;
-INSERT INTO meta VALUES ('schema_version', '2') ON CONFLICT DO NOTHING
+INSERT INTO meta VALUES ('schema_version', '3') ON CONFLICT DO NOTHING
