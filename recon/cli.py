@@ -472,7 +472,7 @@ def cmd_compare(args) -> int:
     for line in cmp.headline():
         print(line)
     if not cmp.agree:
-        print(_differences_table(cmp.differences.head(COMPARE_SHOWN)))
+        print(differences_table(cmp.differences.head(COMPARE_SHOWN)))
         if len(cmp.differences) > COMPARE_SHOWN:
             print(f"  … and {len(cmp.differences) - COMPARE_SHOWN:,} more (--out DIR writes them all)")
     if args.out:
@@ -482,7 +482,7 @@ def cmd_compare(args) -> int:
     return cmp.exit_code
 
 
-def _differences_table(diff: pd.DataFrame) -> str:
+def differences_table(diff: pd.DataFrame) -> str:
     """One line per difference: where, what, the two values (money as money), the cause."""
     from .formats import label, money
 

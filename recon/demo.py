@@ -4,8 +4,10 @@ Builds a fresh ledger from data/, credits specific items (partial quantities, th
 platform's "Insert from Invoice"), credits a whole invoice, runs the bulk correction file
 and the cancellation file of data/, exports the linked results and writes the month-end
 report for the sample month, and closes the books through that month when the report
-ties. Prints where everything is and the headline figures; the exit code is the
-report's (0: everything ties).
+ties. Then the monthly cycle's last step: the platform's next export (data/next_month/,
+with a few differences planted: scripts/make_next_month.py) is compared with the
+ledger, its changes imported with --update, and compared again. Prints where everything
+is and the headline figures; the exit code is the report's (0: everything ties).
 """
 
 from __future__ import annotations
@@ -95,7 +97,30 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
         print(f"month-end report {PERIOD}: {rep.paths['html']}")
         for line in rep.headline():
             print(f"  {line}")
+
+        # 6. Next month: the platform's export, after the credits were created there,
+        #    against the ledger; its changes are taken with --update, and compared again.
+        if (data / "next_month").is_dir():
+            _next_month(lg, data / "next_month", out / "compare")
     return rep.exit_code
+
+
+def _next_month(lg: Ledger, export: Path, out: Path) -> None:
+    from .cli import differences_table
+
+    cmp = lg.compare(export)
+    cmp.write(out)
+    print(f"compared with the platform's next export {export}/ ({cmp.paths['html']}):")
+    for line in cmp.headline():
+        print(f"  {line}")
+    if not cmp.agree:
+        print(differences_table(cmp.differences))
+    counts = lg.import_dir(export, date="2026-11-30", update=True)
+    print(f"  recon import --update: {counts.summary()}")
+    again = lg.compare(export)
+    print(f"  compared again: {again.headline()[0].replace(str(export), 'the export')}")
+    for cause in sorted(set(again.differences["cause"])):
+        print(f"    → {cause}")
 
 
 def _report(lg: Ledger, verb: str, debit: str, credit_id: str) -> None:

@@ -135,3 +135,15 @@ def test_demo_runs_on_the_bundled_data(cli, tmp_path):
     assert (tmp_path / "demo" / "report" / "recon-report-2026-10.xlsx").exists()
     ties = [line for line in out.splitlines() if "unpaid at period end" in line]
     assert len(ties) == 3 and all("(difference 0" in line for line in ties)
+    # next month: the platform's export (data/next_month/) with its planted differences
+    assert "differ: 10 difference(s)" in out
+    assert "1 credit(s) of recon found in the platform under another number" in out
+    for cause in ("credit CN-2026-000053 is not in the platform yet", "debit voided in the platform",
+                  "payment PAY-000901 received in the platform, not imported yet",
+                  "due date moved in the platform", "new debit in the platform, not imported yet"):
+        assert f"→ {cause}" in out, cause
+    assert "updated: 1 debit(s) voided, 1 due date(s) moved" in out
+    # after import --update only recon's credit not yet created in the platform is left
+    assert "compared again: the ledger and the export differ: 3 difference(s)" in out
+    assert out.rstrip().endswith("→ credit CN-2026-000053 is not in the platform yet")
+    assert (tmp_path / "demo" / "compare" / "compare.html").exists()

@@ -303,3 +303,11 @@ def test_compare_reports_exactly_the_platforms_changes(busy, tmp_path_factory, v
     assert got == expected
     assert set(cmp.matched["ledger_invoice_id"]) == renumbered
     assert cmp.exit_code == (1 if expected else 0)
+
+
+def test_a_void_given_by_its_status_alone_agrees_with_the_ledgers_void(books, tmp_path):
+    # the platform voided D2 and recon took it (import --update, on the import's day)
+    export = PlatformExport.of(books, tmp_path / "platform")
+    export.void("D2")
+    books.import_dir(export.write(), date="2026-11-05", update=True)
+    assert books.compare(export.folder).agree

@@ -35,7 +35,9 @@ inv_cols AS (
         struct_pack(col := 'invoice_date', l := l.invoice_date::VARCHAR, p := p.invoice_date::VARCHAR,
                     ld := NULL, pd := NULL),
         struct_pack(col := 'due_date', l := l.due_date::VARCHAR, p := p.due_date::VARCHAR, ld := NULL, pd := NULL),
-        struct_pack(col := 'voided_on', l := l.voided_on::VARCHAR, p := p.voided_given::VARCHAR,
+        -- a void the export gives by its status alone has no day to differ by
+        struct_pack(col := 'voided_on', l := l.voided_on::VARCHAR,
+                    p := coalesce(p.voided_given, CASE WHEN p.status = 'void' THEN l.voided_on END)::VARCHAR,
                     ld := NULL, pd := NULL),
         struct_pack(col := 'account_name', l := l.account_name, p := p.account_name, ld := NULL, pd := NULL),
         struct_pack(col := 'total', l := amount_text(l.total, d.digits), p := amount_text(s.total, d.digits),
