@@ -39,6 +39,10 @@ SESSION = [
     ("cancel-dry-run", ["cancel", "{L}", str(DATA / "cancellations.csv"), "--dry-run", "--date",
                         "2026-10-31"]),
     ("report-headline", ["report", "{L}", "--period", "2026-10"]),
+    # the platform's export again: every row is the ledger's; the ledger's own credits differ
+    ("import-again-dry-run", ["import", "{L}", str(DATA), "--dry-run", "--date", "2026-10-31"]),
+    ("compare", ["compare", "{L}", str(DATA)]),
+    ("match-help", ["match", "--help"]),
 ]
 
 
@@ -99,7 +103,7 @@ def test_cli_output_snapshots(session):
 
 def test_what_a_person_reads(session):
     # every line of the invoice pages fits 100 columns
-    for name in ("show-debit", "show-credit", "show-void-credit", "credit", "report-headline"):
+    for name in ("show-debit", "show-credit", "show-void-credit", "credit", "report-headline", "compare"):
         wide = [line for line in session[name].splitlines()[1:] if len(line) > 100]
         assert not wide, (name, wide)
     # money with thousands separators and the currency's decimals
@@ -122,6 +126,9 @@ def test_what_a_person_reads(session):
     assert re.search(r"\d\.\d\d  EUR", session["cancel-dry-run"])
     assert "[exit 0]" in session["report-headline"] and "unpaid at period end" in session["report-headline"]
     assert "recon 0.1.0" in session["version"]
+    # the sample export read again: nothing new; compare names the credits recon made (exit 1)
+    assert "would import nothing new; skipped 1,495 row(s)" in session["import-again-dry-run"]
+    assert "[exit 1]" in session["compare"] and "→ credit CN-2026-000002 is not in the platform yet" in session["compare"]
     help_text = session["credit-help"]
     for shown in ("DEBIT_ID", "the unpaid debit invoice to credit", "--reason TEXT", "why the credit"):
         assert shown in help_text, shown

@@ -311,3 +311,15 @@ def test_a_void_given_by_its_status_alone_agrees_with_the_ledgers_void(books, tm
     export.void("D2")
     books.import_dir(export.write(), date="2026-11-05", update=True)
     assert books.compare(export.folder).agree
+
+
+def test_a_credit_voided_in_recon_before_it_reached_the_platform(books, tmp_path):
+    export = PlatformExport.of(books, tmp_path / "platform")
+    for table, col in (("invoices", "invoice_id"), ("invoice_items", "invoice_id"),
+                       ("invoice_links", "credit_invoice_id")):
+        export.drop(table, **{col: CN})
+    folder = export.write()
+    books.void(CN, date="2026-10-21")
+    assert found(books.compare(folder)) == [
+        ("invoice_only_in_ledger", CN, None, CN, "total", "36.00", None,
+         f"credit {CN} was voided in recon: nothing to create in the platform")]

@@ -50,6 +50,9 @@ SELECT kind, invoice_id, platform_invoice_id, type, id, platform_id, "column", l
        currency, difference,
        CASE
        WHEN kind = 'invoice_only_in_ledger' AND type = 'credit'
+            AND invoice_id IN (SELECT invoice_id FROM invoices WHERE voided_on IS NOT NULL)
+           THEN 'credit ' || invoice_id || ' was voided in recon: nothing to create in the platform'
+       WHEN kind = 'invoice_only_in_ledger' AND type = 'credit'
            THEN 'credit ' || invoice_id || ' is not in the platform yet'
        WHEN kind = 'invoice_only_in_ledger'
            THEN 'debit ' || invoice_id || ' is not in the export: deleted in the platform, or the export is partial'
