@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import sql
 from .db import Database
@@ -31,6 +30,9 @@ from .errors import BadInput
 from .history import refuse_overdrawn
 from .money import quantum
 from .periods import refuse_if_locked
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _apply(db: Database, on: dt.date, what: str) -> int:

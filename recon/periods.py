@@ -25,12 +25,14 @@ import hashlib
 import io
 import json
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import sql
 from .db import Database
 from .errors import BadInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 #: report tables that are not part of a close's digest: the GL comparison depends on a
