@@ -443,7 +443,7 @@ def cmd_void(args) -> int:
         changed = lg.void(args.credit, date=args.date)
         kinds = _kinds(lg, changed)
     print(f"voided {args.credit}; its links ended")
-    _print_changes(changed, kinds)
+    _print_changes(list(changed.itertuples(index=False)), kinds)
     return EXIT_OK
 
 
@@ -475,9 +475,8 @@ def cmd_link(args) -> int:
     from .ledger import Ledger
 
     with Ledger(args.ledger) as lg:
-        changed = lg.link(args.credit, args.debit, args.amount, date=args.date)
-        kinds = _kinds(lg, changed)
-    _print_changes(changed, kinds)
+        changed = lg.link(args.credit, args.debit, args.amount, date=args.date, rows=True)
+    _print_changes(changed, {r.invoice_id: r.type for r in changed})
     return EXIT_OK
 
 
@@ -485,9 +484,8 @@ def cmd_unlink(args) -> int:
     from .ledger import Ledger
 
     with Ledger(args.ledger) as lg:
-        changed = lg.unlink(args.credit, args.debit, date=args.date)
-        kinds = _kinds(lg, changed)
-    _print_changes(changed, kinds)
+        changed = lg.unlink(args.credit, args.debit, date=args.date, rows=True)
+    _print_changes(changed, {r.invoice_id: r.type for r in changed})
     return EXIT_OK
 
 
@@ -507,9 +505,9 @@ def _kinds(lg: Ledger, changed: pd.DataFrame) -> dict[str, str]:
     return {i: lg.invoice(i).iloc[0].type for i in changed["invoice_id"]} if len(changed) else {}
 
 
-def _print_changes(changed: pd.DataFrame, kinds: dict[str, str]) -> None:
-    """One line per invoice changed: a debit's unpaid amount, a credit's available amount."""
-    for _, r in changed.iterrows():
+def _print_changes(changed: list, kinds: dict[str, str]) -> None:
+    """One line per invoice changed (records): a debit's unpaid amount, a credit's available amount."""
+    for r in changed:
         what = "available" if kinds.get(r.invoice_id) == "credit" else "unpaid"
         print(f"{r.invoice_id}: {what} {_money(r.unpaid_before, r.currency)} -> "
               f"{_money(r.unpaid_after, r.currency)}, {r.status_before} -> {r.status_after}")

@@ -60,6 +60,15 @@ def resolve_path(path: str | os.PathLike | None) -> Path:
     return Path(path)
 
 
+def _day(date: dt.date | str | None) -> dt.date | None:
+    """A --date given as text or a date (None: the call's default, today)."""
+    if date is None:
+        return None
+    from .periods import parse_date
+
+    return parse_date(date, "--date")
+
+
 def _reads(method):
     """A Ledger method that only reads: it holds the file read-only for the call."""
 
@@ -172,10 +181,10 @@ class Ledger:
         as dated facts (``.updates``). ``date``: the import's day (default today), on
         which credits already available are applied to the new debit invoices and a moved
         due date takes effect. ``dry_run``: all of it, nothing saved."""
-        from . import credits, transfer
+        from . import transfer
         from .files import FileFormat
 
-        on = credits.parse_date(date, "--date") if date is not None else None
+        on = _day(date)
         return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on,
                                    update=update, dry_run=dry_run)
 
@@ -251,7 +260,7 @@ class Ledger:
         """Void a credit invoice on ``date`` (default today): its links end that day."""
         from . import credits
 
-        on = credits.parse_date(date, "--date") if date is not None else None
+        on = _day(date)
         return credits.void(self.db, credit_invoice_id, date=on)
 
     @_writes
@@ -268,28 +277,27 @@ class Ledger:
     def remove_items(self, credit_invoice_id: str, item_ids, *,
                      date: dt.date | str | None = None) -> pd.DataFrame:
         """Take items off a manual credit invoice that has no active links, on ``date``."""
-        from . import credits, removal
+        from . import removal
 
-        on = credits.parse_date(date, "--date") if date is not None else None
+        on = _day(date)
         return removal.remove_items(self.db, credit_invoice_id, item_ids, date=on)
 
     # -- links --------------------------------------------------------------------------------
     @_writes
     def link(self, credit_invoice_id: str, debit_invoice_id: str, amount=None, *,
-             date: dt.date | str | None = None) -> pd.DataFrame:
-        """Apply an available credit to an unpaid debit (default: as much as both allow)."""
-        from . import credits, links
+             date: dt.date | str | None = None, rows: bool = False) -> pd.DataFrame:
+        """Apply an available credit to an unpaid debit (default: as much as both allow).
+        Returns each invoice changed, before and after (``rows=True``: named tuples, no pandas)."""
+        from . import links
 
-        on = credits.parse_date(date, "--date") if date is not None else None
-        return links.link(self.db, credit_invoice_id, debit_invoice_id, amount, date=on)
+        return links.link(self.db, credit_invoice_id, debit_invoice_id, amount, date=_day(date), rows=rows)
 
     @_writes
     def unlink(self, credit_invoice_id: str, debit_invoice_id: str, *,
-               date: dt.date | str | None = None) -> pd.DataFrame:
-        from . import credits, links
+               date: dt.date | str | None = None, rows: bool = False) -> pd.DataFrame:
+        from . import links
 
-        on = credits.parse_date(date, "--date") if date is not None else None
-        return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=on)
+        return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=_day(date), rows=rows)
 
     # -- looking ----------------------------------------------------------------------------------
     @_reads

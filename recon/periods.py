@@ -40,6 +40,18 @@ _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 NOT_DIGESTED = ("gl",)
 
 
+def parse_date(value, what: str) -> dt.date:
+    """A day given as a date or as YYYY-MM-DD text; ``what`` names it in the refusal."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
 def parse_period(period: str) -> tuple[dt.date, dt.date]:
     """'2026-10' -> (first day, last day) of that calendar month."""
     m = _PERIOD.match(str(period).strip())
