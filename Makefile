@@ -35,9 +35,16 @@ $(BENCH)/bin/python:
 	$(PYTHON) -m venv $(BENCH)
 	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
 
+# every job beside its floor from the same run (A B A B ..., medians; benchmarks/RESULTS.md).
+# BENCH_ITEMS=200000 for a quicker run on a busy machine (the targets are set at 1M, 2M)
+BENCH_ITEMS ?= 1000000
+BENCH_RUNS ?= 3
 bench: $(BENCH)/bin/python
 	$(BENCH)/bin/pip install --quiet -e .
-	$(BENCH)/bin/python benchmarks/bench_apply.py
+	$(BENCH)/bin/python benchmarks/bench_cli.py --items $(BENCH_ITEMS) --runs 5
+	$(BENCH)/bin/python benchmarks/bench_apply.py --items $(BENCH_ITEMS) --runs $(BENCH_RUNS)
+	$(BENCH)/bin/python benchmarks/bench_report.py --items $$(( 2 * $(BENCH_ITEMS) )) \
+	  --credits $$(( $(BENCH_ITEMS) / 5 )) --runs $(BENCH_RUNS)
 
 clean:
 	rm -rf $(VENV) $(BENCH) recon-demo .pytest_cache .hypothesis

@@ -1,43 +1,46 @@
-"""Benchmark of ``recon apply`` (bulk corrections) against a naive row-at-a-time baseline.
+"""Benchmark of ``recon apply`` (bulk corrections) against its floor and a naive baseline.
 
-    python benchmarks/bench_apply.py [--items 1000000] [--runs 3] [--naive-rows 10000] [--amounts]
+    python benchmarks/bench_apply.py [--items 1000000] [--runs 3] [--kinds empty,filled,amounts]
+                                     [--formats csv,parquet,xlsx] [--naive-rows 2000]
 
 (`make bench` runs it in .venv-bench, recon's runtime dependencies only.)
 
-1. Builds a ledger of ``--items`` debit items (5 per invoice) set-based in DuckDB SQL,
-   directly in a ledger made by ``Database(create=True)``, then ``recompute(everything=True)``.
-2. Writes a corrections file with one partial-quantity row per item (Parquet and CSV);
-   with ``--amounts``, every other row credits a net amount (a third of the item's net).
-3. Times ``Ledger.apply`` end to end (read, validate, apply, commit) in a fresh
-   subprocess per run, on a fresh copy of the ledger; peak memory is that subprocess's
-   ``ru_maxrss``.
-4. Times the whole `recon apply` command (a fresh process: Python start, imports, the
-   run, closing the ledger), for what an analyst waits for at the prompt.
-5. Times a naive pandas implementation (iterrows, per-row queries and inserts computing
+1. Builds (benchmarks/inputs.py, cached) a platform export of ``--items`` debit items,
+   the ledger ``recon init --from`` makes of it, and corrections files with one partial
+   row per item: ``empty`` (quantity only), ``filled`` (reason, credit_date, memo and
+   group in every row), ``amounts`` (as filled, every other row a net amount), each as
+   CSV and Parquet, and ``filled`` as XLSX.
+2. For each file, alternately (A B A B ...): the whole ``recon apply`` command in a fresh
+   process on a fresh copy of the ledger (Python start, imports, reading, checking,
+   applying, committing, closing), and its floor (benchmarks/floor_apply.py: the same
+   work written by hand in DuckDB, in a fresh process too). Prints the medians, their
+   ratio (target: at most 2x, XLSX 3x), CPU times, peak memory (target: 1.5 GB) and the
+   phases recon reports. Checks once per file that the floor leaves the same credits,
+   items, links and debits as recon.
+3. Times a naive pandas implementation (iterrows, per-row queries and inserts computing
    the same pieces) on the first ``--naive-rows`` rows, and checks it gives the same
    credit items as the bulk run on that slice.
 
-Work files go to benchmarks/work/ (git-ignored). Prints a table of medians.
+``build`` (below) is the older set-based generator of a ledger and its corrections, which
+tests and bench_open.py use for a quick synthetic ledger.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
-import json
-import os
-import platform
-import resource
+import re
 import shutil
-import statistics
-import subprocess
 import sys
 import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "benchmarks" / "work"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import ROOT, WORK, Pair, Run, fresh_copy, interleave, med, run, save, uptime  # noqa: E402
+from inputs import KINDS  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 
 # -- the ledger, generated set-based ---------------------------------------------------------
@@ -145,60 +148,79 @@ def build(n_items: int, work: Path = WORK, amounts: bool = False) -> tuple[Path,
     return ledger, pq, csv
 
 
-# -- one timed run, in its own process ------------------------------------------------------------
+# -- recon against its floor, whole processes -------------------------------------------------
+
+TARGET = {"csv": 2.0, "parquet": 2.0, "xlsx": 3.0}
+RSS_LIMIT_MB = 1536
 
 
-def child(ledger: str, corrections: str) -> None:
-    import recon
-
-    def cpu() -> float:
-        r = resource.getrusage(resource.RUSAGE_SELF)
-        return r.ru_utime + r.ru_stime
-
-    t0 = time.perf_counter()
-    lg = recon.Ledger(ledger)
-    # held for the block, so that closing (the checkpoint) is timed apart from the run
-    with lg.session(write=True):
-        t1, c1 = time.perf_counter(), cpu()
-        res = lg.apply(corrections)
-        t2, c2 = time.perf_counter(), cpu()
-    t3 = time.perf_counter()
-    print(json.dumps({
-        "seconds": t2 - t1, "cpu": c2 - c1, "open": t1 - t0, "close": t3 - t2,
-        "rows": res.rows, "items": res.item_count,
-        "credits": len(res.credits), "phases": res.seconds,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+def recon_apply(ledger: Path, corrections: Path) -> Run:
+    copy = fresh_copy(ledger, "run-recon.duckdb")
+    return run(["python", "-m", "recon", "apply", "--ledger", copy, corrections])
 
 
-def _on_fresh_copy(ledger: Path, args: list[str]) -> tuple[float, str]:
-    """Run ``python args…`` (``{copy}`` = a fresh copy of the ledger) in a new process:
-    its wall time and standard output; a failure stops the benchmark."""
-    copy = WORK / "run.duckdb"
-    Path(f"{copy}.wal").unlink(missing_ok=True)
-    shutil.copy(ledger, copy)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, *(str(copy) if a == "{copy}" else a for a in args)],
-                       capture_output=True, text=True, env=env, check=False)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{p.stderr}")
-    return wall, p.stdout
+def floor_apply(ledger: Path, corrections: Path) -> Run:
+    copy = fresh_copy(ledger, "run-floor.duckdb")
+    return run(["python", ROOT / "benchmarks" / "floor_apply.py", copy, corrections, dt.date.today()])
 
 
-def timed_run(ledger: Path, corrections: Path) -> dict:
-    wall, stdout = _on_fresh_copy(ledger, [__file__, "--child", "{copy}", str(corrections)])
-    out = json.loads(stdout.strip().splitlines()[-1])
-    out["process_wall"] = wall
+def phases(stderr: str) -> dict[str, float]:
+    """The seconds of each phase recon's progress lines report ([  1.84s] phase 1,000)."""
+    out, last = {}, 0.0
+    for m in re.finditer(r"\[\s*([0-9.]+)s\] ([a-z ]+?)(?: [0-9,]+)?$", stderr, re.M):
+        t = float(m[1])
+        out[m[2].split(" ")[0] if m[2].startswith("read") else m[2]] = round(t - last, 2)
+        last = t
     return out
 
 
-def cli_run(ledger: Path, corrections: Path) -> float:
-    """The whole `recon apply` command, as an analyst runs it: process start, imports,
-    opening the ledger, the run, closing the ledger (its checkpoint)."""
-    wall, _ = _on_fresh_copy(ledger, ["-m", "recon", "apply", "--ledger", "{copy}", str(corrections)])
-    return wall
+SAME = {
+    "credits": "SELECT invoice_id, account_id, currency, invoice_date, total, unpaid_amount, status, reason, memo"
+               " FROM {db}.invoices WHERE type = 'credit' ORDER BY 1",
+    "items": "SELECT item_id, invoice_id, line_no, quantity, net_amount, tax_amount, amount, credited_item_id,"
+             " cancelled_quantity, added_on FROM {db}.invoice_items WHERE credited_item_id IS NOT NULL ORDER BY 1",
+    "links": "SELECT credit_invoice_id, debit_invoice_id, amount, linked_on FROM {db}.invoice_links ORDER BY 1, 2",
+    "debits": "SELECT invoice_id, unpaid_amount, status FROM {db}.invoices WHERE type = 'debit' ORDER BY 1",
+}
+
+
+def same_result(recon_ledger: Path, floor_ledger: Path) -> list[str]:
+    """The tables in which the floor's ledger differs from recon's (empty: none)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("ATTACH $p AS a (READ_ONLY)", {"p": str(recon_ledger)})
+    con.execute("ATTACH $p AS b (READ_ONLY)", {"p": str(floor_ledger)})
+    differ = []
+    for name, q in SAME.items():
+        n = con.execute(f"SELECT count(*) FROM (({q.format(db='a')}) EXCEPT ALL ({q.format(db='b')}))"
+                        f" UNION ALL SELECT count(*) FROM (({q.format(db='b')}) EXCEPT ALL ({q.format(db='a')}))"
+                        ).fetchall()
+        if any(c for (c,) in n):
+            differ.append(name)
+    con.close()
+    return differ
+
+
+def compare(items: int, kinds: list[str], formats: list[str], runs: int) -> list[Pair]:
+    import inputs
+
+    ledger = inputs.ledger(items)
+    pairs = []
+    for kind in kinds:
+        for fmt in formats:
+            if fmt == "xlsx" and kind != "filled":
+                continue  # one spreadsheet: a 1M-row workbook takes minutes to write
+            path = inputs.corrections(items, kind, fmt)
+            pair = Pair(f"apply {kind} {fmt}", TARGET[fmt], rss_limit_mb=RSS_LIMIT_MB)
+            interleave(pair, lambda p=path: recon_apply(ledger, p), lambda p=path: floor_apply(ledger, p), runs)
+            differ = same_result(WORK / "run-recon.duckdb", WORK / "run-floor.duckdb")
+            ph = {k: round(med(phases(r.stderr).get(k, 0) for r in pair.job), 2)
+                  for k in phases(pair.job[0].stderr)}
+            pair.note = ("" if not differ else f"  FLOOR DIFFERS in {', '.join(differ)}") + f"\n{'':36}phases {ph}"
+            print(pair.line(), flush=True)
+            pairs.append(pair)
+    return pairs
 
 
 # -- the naive baseline: one row at a time -----------------------------------------------------
@@ -289,66 +311,32 @@ def same_pieces(naive_ledger: Path, ledger: Path, corrections: Path, rows: int) 
     return a == b and len(a) == rows
 
 
-def machine() -> dict:
-    import duckdb
-    import pandas
-    import pandera
-    import pyarrow
-
-    free = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.strip()
-    try:
-        import hypothesis  # noqa: F401  (pandera imports it on first use when present)
-        test_tools = True
-    except ImportError:
-        test_tools = False
-    return {"nproc": os.cpu_count(), "free -g": free, "python": platform.python_version(),
-            "hypothesis installed (test tools in this environment)": test_tools,
-            "duckdb": duckdb.__version__, "pandas": pandas.__version__, "pandera": pandera.__version__,
-            "pyarrow": pyarrow.__version__, "platform": platform.platform()}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--naive-rows", type=int, default=10_000)
-    ap.add_argument("--amounts", action="store_true",
-                    help="half of the rows credit a net amount instead of a quantity")
-    ap.add_argument("--child", nargs=2, metavar=("LEDGER", "FILE"), help=argparse.SUPPRESS)
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--formats", default="csv,parquet,xlsx")
+    ap.add_argument("--naive-rows", type=int, default=2_000)
     args = ap.parse_args()
-    if args.child:
-        child(*args.child)
-        return
-    ledger, pq, csv = build(args.items, amounts=args.amounts)
-    results = {}
-    for label, path in (("parquet", pq), ("csv", csv)):
-        runs = [timed_run(ledger, path) for _ in range(args.runs)]
-        results[label] = runs
-        med = statistics.median(r["seconds"] for r in runs)
-        cpu = statistics.median(r["cpu"] for r in runs)
-        close = statistics.median(r["close"] for r in runs)
-        rss = max(r["maxrss_mb"] for r in runs)
-        phases = {k: round(statistics.median(r["phases"][k] for r in runs), 2) for k in runs[0]["phases"]}
-        print(f"apply {label:<7} {runs[0]['rows']:>9,} rows: median {med:.2f}s "
-              f"(runs {', '.join(format(r['seconds'], '.2f') for r in runs)}), CPU {cpu:.2f}s, "
-              f"then closing the ledger {close:.2f}s; peak RSS {rss:.0f} MB, "
-              f"phases {phases}; {runs[0]['credits']:,} credit invoices, {runs[0]['items']:,} items")
-    for label, path in (("parquet", pq), ("csv", csv)):
-        walls = [cli_run(ledger, path) for _ in range(args.runs)]
-        print(f"command {label:<5} `recon apply` process: median {statistics.median(walls):.2f}s "
-              f"(runs {', '.join(format(w, '.2f') for w in walls)}), with Python start, imports "
-              f"and closing the ledger")
-    # the naive baseline credits quantities: it runs on the quantity file
-    plain_pq = build(args.items)[1] if args.amounts else pq
-    naive_s, naive_ledger = naive(ledger, plain_pq, args.naive_rows)
-    ok = same_pieces(naive_ledger, ledger, plain_pq, args.naive_rows)
-    bulk_per_row = statistics.median(r["seconds"] for r in results["parquet"]) / args.items
-    naive_per_row = naive_s / args.naive_rows
-    print(f"naive    {args.naive_rows:>9,} rows: {naive_s:.2f}s = {naive_per_row * 1e6:.0f} µs/row; "
-          f"bulk {bulk_per_row * 1e6:.2f} µs/row -> {naive_per_row / bulk_per_row:.0f}x faster; "
-          f"same pieces as the bulk run on that slice: {ok}")
-    print(f"load average while running: {os.getloadavg()}")
-    print(json.dumps(machine(), indent=1))
+    print(f"recon apply against its floor: {args.items:,} corrections on a {args.items:,}-item ledger"
+          f" made by `recon init`; {uptime()}", flush=True)
+    pairs = compare(args.items, args.kinds.split(","), args.formats.split(","), args.runs)
+    extra = {}
+    if args.naive_rows:
+        import inputs
+
+        ledger, plain = inputs.ledger(args.items), inputs.corrections(args.items, "empty", "parquet")
+        naive_s, naive_ledger = naive(ledger, plain, args.naive_rows)
+        ok = same_pieces(naive_ledger, ledger, plain, args.naive_rows)
+        bulk = next((p for p in pairs if p.name == "apply empty parquet"), pairs[0] if pairs else None)
+        per_row = med(r.wall for r in bulk.job) / args.items if bulk else float("nan")
+        naive_row = naive_s / args.naive_rows
+        print(f"naive    {args.naive_rows:>9,} rows: {naive_s:.2f}s = {naive_row * 1e6:.0f} µs/row; "
+              f"`recon apply` {per_row * 1e6:.2f} µs/row -> {naive_row / per_row:.0f}x faster; "
+              f"same pieces as the bulk run on that slice: {ok}", flush=True)
+        extra["naive"] = {"rows": args.naive_rows, "seconds": naive_s, "same": ok}
+    print(f"saved {save('apply', pairs, extra)}; {uptime()}")
 
 
 if __name__ == "__main__":

@@ -11,14 +11,20 @@ import dataclasses
 import os
 import sys
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from . import __version__, views
+from . import __version__
 from .amounts import Amount
-from .db import default_wait
 from .errors import EXIT_OK, BadInput, ReconError
-from .ledger import Ledger, init
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .ledger import Ledger
+
+# The ledger (DuckDB), pandas and pandera are imported inside the commands that use them,
+# not here: `recon --help` imports none of them, and a command imports only its own
+# (issue 15; `python -X importtime -m recon show ...` lists what a command imports).
 
 
 def _ledger_arg(p: argparse.ArgumentParser) -> None:
@@ -202,12 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_init(args) -> int:
+    from .ledger import init
+
     counts = init(_path(args), args.source, args.mapping)
     print(f"ledger {_path(args)} ready" + (f"; imported {_counts(counts)}" if counts else ""))
     return EXIT_OK
 
 
 def cmd_import(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
         counts = lg.import_dir(args.directory, args.mapping, date=args.date, update=args.update,
                                dry_run=args.dry_run)
@@ -219,6 +229,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_credit(args) -> int:
+    from .ledger import Ledger
+
     items = {}
     for spec in args.item:
         item, sep, qty = spec.partition("=")
@@ -292,6 +304,7 @@ def _with_closest(lg: Ledger, exc: BadInput) -> BadInput:
 
 
 def cmd_apply(args) -> int:
+    from .ledger import Ledger
     from .progress import Terminal
 
     print(f"recon apply: {args.file}", file=sys.stderr)
@@ -322,60 +335,97 @@ def _head(df: pd.DataFrame, n: int = 20) -> str:
 
 
 def cmd_show(args) -> int:
+    # rows, not frames: printing one invoice needs no pandas (a quick command, issue 15)
+    from . import views
+    from .ledger import Ledger
+
     with Ledger(args.ledger, read_only=True) as lg:
-        parts = lg.show(args.invoice)
-        head = parts["invoice"].iloc[0]
+        parts = lg.show(args.invoice, rows=True)
+        head = parts["invoice"][0]
         # a void credit's links have all ended: show them, with the day they ended
-        links = (views.links(lg.db, args.invoice, include_ended=True)
+        links = (views.links(lg.db, args.invoice, include_ended=True, rows=True)
                  if head.type == "credit" else parts["links"])
     cur = head.currency
     credit = head.type == "credit"
     lines = [f"{head.invoice_id}  {head.type} invoice of {head.account_id}, {head.invoice_date}, {cur}"]
     for label, key in (("status", "status"), ("origin", "origin"), ("reason", "reason"),
                        ("memo", "memo"), ("due", "due_date"), ("voided on", "voided_on")):
-        v = head[key]
-        if v is not None and not pd.isna(v):
+        v = getattr(head, key)
+        if v is not None:
             lines.append(f"  {label:<9} {v}")
     lines.append(f"  {'total':<9} {_money(head.total, cur)}")
     # a credit's unpaid amount is what is still available to apply; a debit's is owed
     lines.append(f"  {'available' if credit else 'unpaid':<9} {_money(head.unpaid_amount, cur)}")
     lines += ["", "items", _items_table(parts["items"], cur, credit)]
-    if len(parts["payments"]):
+    if parts["payments"]:
         pays = parts["payments"]
-        if pays["reversed_on"].isna().all():  # a reversal column only where one was reversed
-            pays = pays.drop(columns=["reversed_on"])
-        lines += ["", "payments", _frame_table(pays, cur)]
+        # a reversal column only where a payment was reversed
+        shown = [c for c in pays[0]._fields if c != "reversed_on" or any(p.reversed_on is not None for p in pays)]
+        lines += ["", "payments", _records_table(pays, cur, shown)]
     lines += ["", "links"]
-    if len(links):
+    if links:
         other = "debit_invoice_id" if credit else "credit_invoice_id"
-        shown = links[[other, "amount", "linked_on", "unlinked_on"]].copy()
-        lines.append(_frame_table(shown, cur))
+        lines.append(_records_table(links, cur, [other, "amount", "linked_on", "unlinked_on"]))
     else:
         lines.append("  (none)")
     print("\n".join(lines))
     return EXIT_OK
 
 
-def _items_table(items: pd.DataFrame, currency: str, credit: bool) -> str:
-    """An invoice's items in 100 columns: one line each, then its price, tax rate, period
-    and (on a credit) the debit item it credits on a second line."""
-    if items.empty:
+def _items_table(items: list, currency: str, credit: bool) -> str:
+    """An invoice's items (records) in 100 columns: one line each, then its price, tax
+    rate, period and (on a credit) the debit item it credits on a second line."""
+    if not items:
         return "  (none)"
     from . import formats
 
     rows = [[str(r.line_no), str(r.item_id), str(r.description or ""), formats.quantity(r.quantity, grouped=True),
              formats.money(r.net_amount, currency), formats.money(r.tax_amount, currency),
-             formats.money(r.amount, currency)] for r in items.itertuples()]
+             formats.money(r.amount, currency)] for r in items]
     notes = []
-    for r in items.itertuples():
+    for r in items:
         bits = [f"unit price {formats.quantity(r.unit_price)}", f"tax {_percent(r.tax_rate)}"]
-        if r.period_start is not None and not pd.isna(r.period_start):
+        if r.period_start is not None:
             bits.append(f"period {r.period_start}..{r.period_end}")
-        if credit and r.credited_item_id is not None and not pd.isna(r.credited_item_id):
+        if credit and r.credited_item_id is not None:
             bits.append(f"credits {r.credited_item_id}")
         notes.append(", ".join(bits))
     return text_table(["#", "item", "description", "quantity", "net", "tax", "amount"], rows,
                       numeric={0, 3, 4, 5, 6}, wrap=2, notes=notes)
+
+
+def _records_table(records: list, currency: str, columns: list[str] | None = None) -> str:
+    """Records (``db.records``) as :func:`_frame_table` shows a frame of them: labels,
+    money at ``currency``, quantities exact, dates ISO, numbers right-aligned."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from .formats import is_money_name, label, money, quantity
+
+    columns = columns or list(records[0]._fields)
+
+    def cell(name: str, v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, Decimal):
+            return money(v, currency) if is_money_name(name) else quantity(v, grouped=True)
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, int):
+            return f"{v:,}" if abs(v) >= 10_000 else str(v)
+        if isinstance(v, dt.datetime):
+            return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour, v.minute, v.second) != (0, 0, 0) \
+                else v.date().isoformat()
+        return v.isoformat() if isinstance(v, dt.date) else str(v)
+
+    rows = [[cell(c, getattr(r, c)) for c in columns] for r in records]
+    numeric = {j for j, c in enumerate(columns)
+               if any(isinstance(getattr(r, c), (Decimal, int)) and not isinstance(getattr(r, c), bool)
+                      for r in records)}
+    headers = [label(c) for c in columns]
+    texts = [j for j, c in enumerate(columns) if j not in numeric and c in WRAPPABLE]
+    wrap = max(texts, key=lambda j: max([len(headers[j])] + [len(r[j]) for r in rows])) if texts else None
+    return text_table(headers, rows, numeric=numeric, wrap=wrap)
 
 
 def _percent(rate) -> str:
@@ -387,15 +437,19 @@ def _percent(rate) -> str:
 
 
 def cmd_void(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
         changed = lg.void(args.credit, date=args.date)
         kinds = _kinds(lg, changed)
     print(f"voided {args.credit}; its links ended")
-    _print_changes(changed, kinds)
+    _print_changes(list(changed.itertuples(index=False)), kinds)
     return EXIT_OK
 
 
 def cmd_cancel(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
         res = lg.cancel(args.file, date=args.date, dry_run=args.dry_run, mapping=args.mapping)
     if args.dry_run:
@@ -418,22 +472,26 @@ def cmd_cancel(args) -> int:
 
 
 def cmd_link(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
-        changed = lg.link(args.credit, args.debit, args.amount, date=args.date)
-        kinds = _kinds(lg, changed)
-    _print_changes(changed, kinds)
+        changed = lg.link(args.credit, args.debit, args.amount, date=args.date, rows=True)
+    _print_changes(changed, {r.invoice_id: r.type for r in changed})
     return EXIT_OK
 
 
 def cmd_unlink(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
-        changed = lg.unlink(args.credit, args.debit, date=args.date)
-        kinds = _kinds(lg, changed)
-    _print_changes(changed, kinds)
+        changed = lg.unlink(args.credit, args.debit, date=args.date, rows=True)
+    _print_changes(changed, {r.invoice_id: r.type for r in changed})
     return EXIT_OK
 
 
 def cmd_remove_items(args) -> int:
+    from .ledger import Ledger
+
     # one hold for both calls: once the items are removed, showing the result never waits
     with Ledger(args.ledger) as lg, lg.session(write=True):
         left = lg.remove_items(args.credit, args.items, date=args.date)
@@ -447,15 +505,17 @@ def _kinds(lg: Ledger, changed: pd.DataFrame) -> dict[str, str]:
     return {i: lg.invoice(i).iloc[0].type for i in changed["invoice_id"]} if len(changed) else {}
 
 
-def _print_changes(changed: pd.DataFrame, kinds: dict[str, str]) -> None:
-    """One line per invoice changed: a debit's unpaid amount, a credit's available amount."""
-    for _, r in changed.iterrows():
+def _print_changes(changed: list, kinds: dict[str, str]) -> None:
+    """One line per invoice changed (records): a debit's unpaid amount, a credit's available amount."""
+    for r in changed:
         what = "available" if kinds.get(r.invoice_id) == "credit" else "unpaid"
         print(f"{r.invoice_id}: {what} {_money(r.unpaid_before, r.currency)} -> "
               f"{_money(r.unpaid_after, r.currency)}, {r.status_before} -> {r.status_after}")
 
 
 def cmd_match(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger, read_only=True) as lg:
         res = lg.match(args.file, mapping=args.mapping, allow_paid=args.allow_paid)
     paths = res.write(args.out, args.unmatched)
@@ -467,6 +527,8 @@ def cmd_match(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger, read_only=True) as lg:
         cmp = lg.compare(args.directory, args.mapping)
     for line in cmp.headline():
@@ -484,6 +546,8 @@ def cmd_compare(args) -> int:
 
 def differences_table(diff: pd.DataFrame) -> str:
     """One line per difference: where, what, the two values (money as money), the cause."""
+    import pandas as pd
+
     from .formats import label, money
 
     def value(v, column, currency):
@@ -514,6 +578,8 @@ COMPARE_SHOWN = 20
 
 
 def cmd_export(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger, read_only=True) as lg:
         paths = lg.export(args.out, args.format)
     for p in paths:
@@ -522,6 +588,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .ledger import Ledger
     from .progress import Terminal
 
     with Ledger(args.ledger, read_only=True) as lg:
@@ -537,6 +604,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_close(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
         done = lg.close(args.period, args.by, reviewed_by=args.reviewed_by)
     reviewed = f", reviewed by {done['reviewed_by']}" if done["reviewed_by"] else ""
@@ -546,6 +615,8 @@ def cmd_close(args) -> int:
 
 
 def cmd_review(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
         done = lg.review(args.period, args.by)
     print(f"{done['period']} reviewed by {done['reviewed_by']} on {done['reviewed_at']:%Y-%m-%d %H:%M}")
@@ -553,6 +624,8 @@ def cmd_review(args) -> int:
 
 
 def cmd_reopen(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger) as lg:
         done = lg.reopen(args.period, args.by, args.reason)
     print(f"{done['period']} reopened by {done['reopened_by']}: {done['reason']}")
@@ -560,6 +633,8 @@ def cmd_reopen(args) -> int:
 
 
 def cmd_periods(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger, read_only=True) as lg:
         months = lg.periods()
     if months.empty:
@@ -575,6 +650,8 @@ def cmd_periods(args) -> int:
 
 
 def cmd_upgrade(args) -> int:
+    from .ledger import Ledger
+
     with Ledger(args.ledger):  # opening for writing upgrades the layout (db.py)
         pass
     print(f"ledger {_path(args)} is up to date")
@@ -687,6 +764,8 @@ def text_table(headers: list[str], rows: list[list[str]], *, numeric=frozenset()
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .db import default_wait
+
     try:
         with default_wait(args.wait):
             return COMMANDS[args.command](args)

@@ -22,7 +22,7 @@ from .amounts import Amount, Percent
 from .db import Database
 from .errors import BadInput, Problem
 from .money import MONEY, QUANTITY, RATE, plain_decimal
-from .periods import lock_params, refuse_if_locked
+from .periods import lock_params, parse_date, refuse_if_locked
 
 REQUEST_TYPES = {
     "req_no": pya.int64(),
@@ -591,17 +591,6 @@ def _periods(periods: Mapping | None, items: list[str]) -> dict[str, tuple]:
             raise BadInput(f"--period {item}: give (start, end) dates") from None
         out[item] = tuple(None if v is None else parse_date(v, f"--period {item}") for v in (start, end))
     return out
-
-
-def parse_date(value, what: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 # -- void ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ of anything behind.
 
 from __future__ import annotations
 
+import collections
 import getpass
 import itertools
 import json
@@ -35,13 +36,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from . import sql
 from .errors import BadInput, LedgerInUse, ReconError
 from .money import STORED_DIGITS, currency_digits, known_currencies
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: the ledger layout this recon writes (meta.schema_version; sql/migrate_v*.sql upgrade)
 SCHEMA_VERSION = 3
@@ -415,6 +419,8 @@ class Database:
     def frame(self, query: str, params: dict | None = None) -> pd.DataFrame:
         """A query's rows as a DataFrame with exact Arrow types (DECIMAL stays decimal)."""
         table = self.con.sql(query, params=params or {}).to_arrow_table()
+        import pandas as pd  # here, not at the top: a command that prints no frame never imports it
+
         return table.to_pandas(types_mapper=pd.ArrowDtype)
 
     def arrow(self, query: str, params: dict | None = None):
@@ -427,6 +433,13 @@ class Database:
 
     def rows(self, query: str, params: dict | None = None) -> list[tuple]:
         return self.con.execute(query, params or {}).fetchall()
+
+    def records(self, query: str, params: dict | None = None) -> list[tuple]:
+        """A query's rows as named tuples of exact Python values (Decimal, date, str,
+        None): for the command line, which prints a few rows and need not import pandas."""
+        cur = self.con.execute(query, params or {})
+        record = collections.namedtuple("Record", [d[0] for d in cur.description], rename=True)
+        return [record(*r) for r in cur.fetchall()]
 
     # -- derived facts -------------------------------------------------------------------
     def touch(self, invoice_ids_query: str, params: dict | None = None) -> None:

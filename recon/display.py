@@ -24,14 +24,12 @@ from . import formats
 #: a notebook shows at most this many rows of a frame (the rest: in the frame itself)
 MAX_ROWS = 200
 
-#: decimal columns that are not money: shown exact, without trailing zeros
-NOT_MONEY = ("quantity", "unit_price", "tax_rate", "percent", "rate")
+NOT_MONEY = formats.NOT_MONEY
 
 
 def is_money(column: str, values: pd.Series | None = None) -> bool:
     """Every decimal column is money unless it is a quantity, price or rate."""
-    name = str(column)
-    if name in NOT_MONEY or name.endswith(("_quantity", "_rate", "_percent")):
+    if not formats.is_money_name(column):
         return False
     if values is None:
         return True

@@ -201,6 +201,16 @@ LABELS = {
 }
 
 
+#: decimal columns that are not money: shown exact, without trailing zeros
+NOT_MONEY = ("quantity", "unit_price", "tax_rate", "percent", "rate")
+
+
+def is_money_name(column) -> bool:
+    """A decimal column is money unless its name says quantity, price or rate."""
+    name = str(column)
+    return not (name in NOT_MONEY or name.endswith(("_quantity", "_rate", "_percent")))
+
+
 def label(column) -> str:
     """A column's name as a person reads it: 'opening_unpaid' -> 'Opening unpaid'."""
     name = str(column)

@@ -41,13 +41,15 @@ import functools
 import os
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from . import bulk, cancellations, credits, links, periods, removal, transfer, views
 from .db import Database, NeedsUpgrade
 from .errors import BadInput, ReconError
-from .files import FileFormat
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from . import bulk, cancellations, credits, transfer
 
 
 def resolve_path(path: str | os.PathLike | None) -> Path:
@@ -56,6 +58,15 @@ def resolve_path(path: str | os.PathLike | None) -> Path:
     if not path:
         raise BadInput("no ledger given: pass --ledger PATH or set RECON_LEDGER")
     return Path(path)
+
+
+def _day(date: dt.date | str | None) -> dt.date | None:
+    """A --date given as text or a date (None: the call's default, today)."""
+    if date is None:
+        return None
+    from .periods import parse_date
+
+    return parse_date(date, "--date")
 
 
 def _reads(method):
@@ -170,12 +181,17 @@ class Ledger:
         as dated facts (``.updates``). ``date``: the import's day (default today), on
         which credits already available are applied to the new debit invoices and a moved
         due date takes effect. ``dry_run``: all of it, nothing saved."""
-        on = credits.parse_date(date, "--date") if date is not None else None
+        from . import transfer
+        from .files import FileFormat
+
+        on = _day(date)
         return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on,
                                    update=update, dry_run=dry_run)
 
     @_reads
     def export(self, out, fmt: str = "csv") -> list[Path]:
+        from . import transfer
+
         return transfer.export_dir(self.db, out, fmt)
 
     @_reads
@@ -185,6 +201,7 @@ class Ledger:
         credit_date): a :class:`recon.match.MatchResult` with ``corrections`` ready for
         :meth:`apply` and the ``unmatched`` lines with the reason. Nothing is applied."""
         from . import match
+        from .files import FileFormat
 
         return match.match(self.db, source, fmt=FileFormat.from_toml(mapping), allow_paid=allow_paid)
 
@@ -194,6 +211,7 @@ class Ledger:
         a :class:`recon.compare.Comparison` of what differs, with a likely cause for each;
         ``.write(out)`` writes it as CSV, a workbook and an HTML page."""
         from . import compare
+        from .files import FileFormat
 
         return compare.compare(self.db, directory, FileFormat.from_toml(mapping))
 
@@ -212,6 +230,8 @@ class Ledger:
         ``periods`` ({item_id: (start, end)}) gives credit items a billing period inside
         the debit item's (default: the debit item's own). ``dry_run`` previews
         (``.preview()``) exactly what a save would write."""
+        from . import credits
+
         return credits.credit(self.db, debit_invoice_id, items, percent=percent, gross=gross,
                               reason=reason, memo=memo,
                               date=date, into=into, allow_paid=allow_paid, dry_run=dry_run,
@@ -229,6 +249,8 @@ class Ledger:
 
         ``allow_paid``: rows may credit paid debits; ``sum_repeats``: rows of one credit
         that credit the same item become one line with their sum."""
+        from . import bulk
+
         return bulk.apply(self.db, source, mapping=mapping, dry_run=dry_run, batch_id=batch_id,
                           rejects=rejects, today=today, progress=progress, allow_paid=allow_paid,
                           sum_repeats=sum_repeats)
@@ -236,13 +258,18 @@ class Ledger:
     @_writes
     def void(self, credit_invoice_id: str, *, date: dt.date | str | None = None) -> pd.DataFrame:
         """Void a credit invoice on ``date`` (default today): its links end that day."""
-        on = credits.parse_date(date, "--date") if date is not None else None
+        from . import credits
+
+        on = _day(date)
         return credits.void(self.db, credit_invoice_id, date=on)
 
     @_writes
     def cancel(self, source, *, date: dt.date | str | None = None, dry_run: bool = False,
                mapping: str | Path | None = None) -> cancellations.CancelResult:
         """Cancellation credits from a file or DataFrame of item_id, cancelled_on[, quantity]."""
+        from . import cancellations
+        from .files import FileFormat
+
         return cancellations.cancel(self.db, source, fmt=FileFormat.from_toml(mapping), date=date,
                                     dry_run=dry_run)
 
@@ -250,48 +277,64 @@ class Ledger:
     def remove_items(self, credit_invoice_id: str, item_ids, *,
                      date: dt.date | str | None = None) -> pd.DataFrame:
         """Take items off a manual credit invoice that has no active links, on ``date``."""
-        on = credits.parse_date(date, "--date") if date is not None else None
+        from . import removal
+
+        on = _day(date)
         return removal.remove_items(self.db, credit_invoice_id, item_ids, date=on)
 
     # -- links --------------------------------------------------------------------------------
     @_writes
     def link(self, credit_invoice_id: str, debit_invoice_id: str, amount=None, *,
-             date: dt.date | str | None = None) -> pd.DataFrame:
-        """Apply an available credit to an unpaid debit (default: as much as both allow)."""
-        on = credits.parse_date(date, "--date") if date is not None else None
-        return links.link(self.db, credit_invoice_id, debit_invoice_id, amount, date=on)
+             date: dt.date | str | None = None, rows: bool = False) -> pd.DataFrame:
+        """Apply an available credit to an unpaid debit (default: as much as both allow).
+        Returns each invoice changed, before and after (``rows=True``: named tuples, no pandas)."""
+        from . import links
+
+        return links.link(self.db, credit_invoice_id, debit_invoice_id, amount, date=_day(date), rows=rows)
 
     @_writes
     def unlink(self, credit_invoice_id: str, debit_invoice_id: str, *,
-               date: dt.date | str | None = None) -> pd.DataFrame:
-        on = credits.parse_date(date, "--date") if date is not None else None
-        return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=on)
+               date: dt.date | str | None = None, rows: bool = False) -> pd.DataFrame:
+        from . import links
+
+        return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=_day(date), rows=rows)
 
     # -- looking ----------------------------------------------------------------------------------
     @_reads
     def accounts(self) -> pd.DataFrame:
+        from . import views
+
         return views.accounts(self.db)
 
     @_reads
     def unpaid_debits(self, account_id: str, currency: str | None = None) -> pd.DataFrame:
+        from . import views
+
         return views.unpaid_debits(self.db, account_id, currency)
 
     @_reads
     def creditable_items(self, debit_invoice_id: str) -> pd.DataFrame:
+        from . import views
+
         return views.creditable_items(self.db, debit_invoice_id)
 
     @_reads
     def invoice(self, invoice_id: str) -> pd.DataFrame:
+        from . import views
+
         return views.invoice(self.db, invoice_id)
 
     @_reads
-    def show(self, invoice_id: str) -> dict[str, pd.DataFrame]:
-        """Header, items, links, payments of one invoice."""
+    def show(self, invoice_id: str, *, rows: bool = False) -> dict[str, pd.DataFrame]:
+        """Header, items, links, payments of one invoice; ``rows=True``: named tuples of
+        exact values instead of frames (quick to print: pandas is not imported)."""
+        from . import views
+
         return {
-            "invoice": views.invoice(self.db, invoice_id),
-            "items": views.items(self.db, invoice_id),
-            "links": views.links(self.db, invoice_id),
-            "payments": views.payments(self.db, invoice_id),
+            "invoice": views.invoice(self.db, invoice_id, rows=rows),
+            "items": views.items(self.db, invoice_id, rows=rows),
+            "links": views.links(self.db, invoice_id, rows=rows),
+            "payments": views.payments(self.db, invoice_id, rows=rows),
         }
 
     # -- month end ---------------------------------------------------------------------------------
@@ -315,21 +358,29 @@ class Ledger:
         """Close a month (YYYY-MM) after checking that its report ties and has no exception;
         nothing can then be dated in it until it is reopened. ``today`` (default: the
         real day) decides whether the month has ended."""
+        from . import periods
+
         return periods.close(self.db, period, by, reviewed_by=reviewed_by, today=today)
 
     @_writes
     def review(self, period: str, by: str) -> dict:
         """Record the reviewer of a closed month (another person than the one who closed it)."""
+        from . import periods
+
         return periods.review(self.db, period, by)
 
     @_writes
     def reopen(self, period: str, by: str, reason: str) -> dict:
         """Reopen the last closed month, with who and why (kept in the audit)."""
+        from . import periods
+
         return periods.reopen(self.db, period, by, reason)
 
     @_reads
     def periods(self) -> pd.DataFrame:
         """Each month with its state (open/closed), activity, who closed and reviewed it."""
+        from . import periods
+
         return periods.periods(self.db)
 
     @_reads

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import sql
 from .db import Database
@@ -31,6 +30,9 @@ from .errors import BadInput
 from .history import refuse_overdrawn
 from .money import quantum
 from .periods import refuse_if_locked
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _apply(db: Database, on: dt.date, what: str) -> int:
@@ -106,8 +108,9 @@ def _amount(value, currency: str, digits: int) -> Decimal:
 
 
 def link(db: Database, credit_invoice_id: str, debit_invoice_id: str, amount=None, *,
-         date: dt.date | None = None) -> pd.DataFrame:
-    """Apply (part of) an available credit to an unpaid debit; returns the invoices' changes."""
+         date: dt.date | None = None, rows: bool = False) -> pd.DataFrame:
+    """Apply (part of) an available credit to an unpaid debit; returns the invoices' changes
+    (``rows``: as records, see :meth:`recon.db.Database.records`)."""
     with db.transaction():
         f = _pair(db, credit_invoice_id, debit_invoice_id)
         if (f["credit_account"], f["credit_currency"]) != (f["debit_account"], f["debit_currency"]):
@@ -140,7 +143,7 @@ def link(db: Database, credit_invoice_id: str, debit_invoice_id: str, amount=Non
                            f"date the link on or after {earliest}")
         refuse_if_locked(db, on, f"the link date {on}")
         db.touch("SELECT unnest([$c, $d])", {"c": credit_invoice_id, "d": debit_invoice_id})
-        before = _before(db)
+        _before(db)
         db.execute("INSERT INTO invoice_links (link_id, credit_invoice_id, debit_invoice_id, amount, linked_on)"
                    " SELECT coalesce(max(link_id), 0) + 1, $c, $d, $a, $on FROM invoice_links",
                    {"c": credit_invoice_id, "d": debit_invoice_id, "a": value, "on": on})
@@ -151,12 +154,13 @@ def link(db: Database, credit_invoice_id: str, debit_invoice_id: str, amount=Non
         db.audit("link", links=1, totals={cur: f"{value:f}"},
                  detail={"credit_invoice_id": credit_invoice_id, "debit_invoice_id": debit_invoice_id,
                          "amount": f"{value:f}", "linked_on": on})
-        return _after(db, before)
+        return _after(db, rows)
 
 
 def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
-           date: dt.date | None = None) -> pd.DataFrame:
-    """End every active link between a credit and a debit; returns the invoices' changes."""
+           date: dt.date | None = None, rows: bool = False) -> pd.DataFrame:
+    """End every active link between a credit and a debit; returns the invoices' changes
+    (``rows``: as records)."""
     on = date or dt.date.today()
     with db.transaction():
         f = _pair(db, credit_invoice_id, debit_invoice_id)
@@ -172,7 +176,7 @@ def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
                            f"date the unlink on or after {linked_on}")
         refuse_if_locked(db, on, f"the unlink date {on}")
         db.touch("SELECT unnest([$c, $d])", params)
-        before = _before(db)
+        _before(db)
         db.execute("UPDATE invoice_links SET unlinked_on = $on"
                    " WHERE credit_invoice_id = $c AND debit_invoice_id = $d AND unlinked_on IS NULL",
                    dict(params, on=on))
@@ -180,20 +184,23 @@ def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
         db.audit("unlink", links=int(f["active_links"]),
                  detail={"credit_invoice_id": credit_invoice_id, "debit_invoice_id": debit_invoice_id,
                          "unlinked_on": on})
-        return _after(db, before)
+        return _after(db, rows)
 
 
-def _before(db: Database) -> pd.DataFrame:
-    return db.frame("SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before"
-                    " FROM invoices WHERE invoice_id IN (SELECT invoice_id FROM touched)")
+def _before(db: Database) -> None:
+    """The touched invoices' status and unpaid amount before the change (a temp table: no
+    frame, so that `recon link` need not import pandas)."""
+    db.execute("CREATE OR REPLACE TEMP TABLE link_before AS"
+               " SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before"
+               " FROM invoices WHERE invoice_id IN (SELECT invoice_id FROM touched)")
 
 
-def _after(db: Database, before: pd.DataFrame) -> pd.DataFrame:
-    db.con.register("link_before", before)
+def _after(db: Database, rows: bool) -> pd.DataFrame:
+    """Each touched invoice before and after (``rows``: records instead of a frame)."""
     try:
-        return db.frame(
+        return (db.records if rows else db.frame)(
             "SELECT b.invoice_id, i.type, b.status_before, i.status AS status_after, b.unpaid_before,"
             " i.unpaid_amount AS unpaid_after, i.currency"
-            " FROM link_before b JOIN invoices i USING (invoice_id) ORDER BY i.type, b.invoice_id")
+            " FROM temp.link_before b JOIN invoices i USING (invoice_id) ORDER BY i.type, b.invoice_id")
     finally:
-        db.con.unregister("link_before")
+        db.execute("DROP TABLE IF EXISTS temp.link_before")

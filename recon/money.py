@@ -12,12 +12,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache, lru_cache
 
-import pyarrow as pa
 from babel.numbers import get_currency_precision, list_currencies
 
-MONEY = pa.decimal128(18, 3)
-QUANTITY = pa.decimal128(18, 6)
-RATE = pa.decimal128(9, 6)
+#: the Arrow types of money, quantities and rates (MONEY, QUANTITY, RATE), made on first
+#: use by __getattr__ below: importing pyarrow costs ~0.15 s, which a command that reads
+#: no file and prints no frame never pays
+_ARROW = {"MONEY": (18, 3), "QUANTITY": (18, 6), "RATE": (9, 6)}
 MONEY_SQL = "DECIMAL(18,3)"
 QUANTITY_SQL = "DECIMAL(18,6)"
 RATE_SQL = "DECIMAL(9,6)"
@@ -85,3 +85,12 @@ def plain_decimal(value) -> str:
 def format_money(value: Decimal, currency: str) -> str:
     """Plain text with exactly the currency's decimals (``1234.50``, ``1500``)."""
     return f"{round_money(value, currency):f}"
+
+
+def __getattr__(name: str):
+    if name in _ARROW:
+        import pyarrow as pa
+
+        value = globals()[name] = pa.decimal128(*_ARROW[name])
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

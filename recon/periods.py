@@ -25,17 +25,31 @@ import hashlib
 import io
 import json
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import sql
 from .db import Database
 from .errors import BadInput
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 #: report tables that are not part of a close's digest: the GL comparison depends on a
 #: file given at report time, not on the ledger
 NOT_DIGESTED = ("gl",)
+
+
+def parse_date(value, what: str) -> dt.date:
+    """A day given as a date or as YYYY-MM-DD text; ``what`` names it in the refusal."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def parse_period(period: str) -> tuple[dt.date, dt.date]:

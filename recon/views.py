@@ -6,10 +6,13 @@ Read-only queries; every amount is an exact Arrow decimal.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .db import Database
 from .errors import BadInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INVOICE_COLUMNS = (
     "invoice_id, account_id, type, status, invoice_date, due_date, currency, total,"
@@ -81,21 +84,29 @@ def creditable_items(db: Database, debit_invoice_id: str) -> pd.DataFrame:
     )
 
 
-def invoice(db: Database, invoice_id: str) -> pd.DataFrame:
+# invoice, items, links and payments: ``rows=True`` gives named tuples of exact Python
+# values instead of a frame (`recon show` prints them without importing pandas)
+
+
+def _read(db: Database, rows: bool):
+    return db.records if rows else db.frame
+
+
+def invoice(db: Database, invoice_id: str, *, rows: bool = False) -> pd.DataFrame:
     _require(db, invoice_id)
-    return db.frame(f"SELECT {INVOICE_COLUMNS} FROM invoices WHERE invoice_id = $id", {"id": invoice_id})
+    return _read(db, rows)(f"SELECT {INVOICE_COLUMNS} FROM invoices WHERE invoice_id = $id", {"id": invoice_id})
 
 
-def items(db: Database, invoice_id: str) -> pd.DataFrame:
-    return db.frame(
+def items(db: Database, invoice_id: str, *, rows: bool = False) -> pd.DataFrame:
+    return _read(db, rows)(
         "SELECT item_id, line_no, description, quantity, unit_price, tax_rate, net_amount,"
         " tax_amount, amount, period_start, period_end, credited_item_id"
         " FROM invoice_items WHERE invoice_id = $id ORDER BY line_no", {"id": invoice_id})
 
 
-def links(db: Database, invoice_id: str, *, include_ended: bool = False) -> pd.DataFrame:
+def links(db: Database, invoice_id: str, *, include_ended: bool = False, rows: bool = False) -> pd.DataFrame:
     """Links given (credit) or received (debit) by an invoice."""
-    return db.frame(
+    return _read(db, rows)(
         "SELECT l.credit_invoice_id, l.debit_invoice_id, l.amount, l.linked_on, l.unlinked_on"
         " FROM invoice_links l WHERE (l.credit_invoice_id = $id OR l.debit_invoice_id = $id)"
         " AND ($all OR l.unlinked_on IS NULL) ORDER BY l.link_id",
@@ -103,8 +114,8 @@ def links(db: Database, invoice_id: str, *, include_ended: bool = False) -> pd.D
     )
 
 
-def payments(db: Database, invoice_id: str) -> pd.DataFrame:
-    return db.frame("SELECT payment_id, amount, paid_on, reversed_on FROM payments WHERE invoice_id = $id"
+def payments(db: Database, invoice_id: str, *, rows: bool = False) -> pd.DataFrame:
+    return _read(db, rows)("SELECT payment_id, amount, paid_on, reversed_on FROM payments WHERE invoice_id = $id"
                     " ORDER BY paid_on, payment_id", {"id": invoice_id})
 
 

@@ -1,0 +1,151 @@
+"""What every benchmark shares: timed processes, interleaved pairs, medians, the machine.
+
+Each job is measured beside its *floor* (the same work written by hand in DuckDB) in the
+same run, alternating A B A B ..., so that both see the machine in the same state; the
+ratio of the medians is the figure. A process's wall time, CPU time (user + system of it
+and its children) and peak memory (ru_maxrss) come from ``os.wait4``. The machine is
+shared: the load average is printed beside every figure, and the CPU time and the ratio
+are steadier than the wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work"
+#: the environment a child process runs in: this checkout's recon first
+ENV = dict(os.environ, PYTHONPATH=str(ROOT), RECON_WAIT="0")
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    stdout: str = ""
+    stderr: str = ""
+
+
+def run(args: list[str], *, env: dict | None = None, ok=(0,)) -> Run:
+    """``args`` in a fresh process (``python`` = this interpreter): its wall time, CPU time
+    (user + system) and peak RSS, from os.wait4; stdout and stderr as text."""
+    argv = [sys.executable if a == "python" else str(a) for a in args]
+    out_f = WORK / ".stdout"
+    err_f = WORK / ".stderr"
+    with open(out_f, "w") as o, open(err_f, "w") as e:
+        t = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=o, stderr=e, env=env or ENV)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+    p.returncode = os.waitstatus_to_exitcode(status)
+    out, err = out_f.read_text(), err_f.read_text()
+    if p.returncode not in ok:
+        raise SystemExit(f"{' '.join(map(str, argv))} exited {p.returncode}:\n{err[-3000:]}")
+    return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, out, err)
+
+
+def fresh_copy(ledger: Path, name: str = "run.duckdb") -> Path:
+    """A copy of ``ledger`` to change (the cached one stays as built)."""
+    copy = WORK / name
+    Path(f"{copy}.wal").unlink(missing_ok=True)
+    shutil.copy(ledger, copy)
+    return copy
+
+
+@dataclass
+class Pair:
+    """A job and its floor, measured alternately; ``target``: the ratio allowed."""
+
+    name: str
+    target: float
+    job: list[Run] = field(default_factory=list)
+    floor: list[Run] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)
+    rss_limit_mb: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return med(r.wall for r in self.job) / med(r.wall for r in self.floor)
+
+    @property
+    def cpu_ratio(self) -> float:
+        return med(r.cpu for r in self.job) / max(med(r.cpu for r in self.floor), 1e-9)
+
+    @property
+    def met(self) -> bool:
+        rss_ok = self.rss_limit_mb is None or max(r.rss_mb for r in self.job) <= self.rss_limit_mb
+        return self.ratio <= self.target and rss_ok
+
+    def line(self) -> str:
+        j, f = self.job, self.floor
+        rss = max(r.rss_mb for r in j)
+        limit = f" (limit {self.rss_limit_mb / 1024:.1f} GB)" if self.rss_limit_mb else ""
+        return (f"{self.name:<34} recon {med(r.wall for r in j):6.2f}s (CPU {med(r.cpu for r in j):5.2f}s)"
+                f"  floor {med(r.wall for r in f):6.2f}s (CPU {med(r.cpu for r in f):5.2f}s)"
+                f"  ratio {self.ratio:4.2f}x, CPU {self.cpu_ratio:4.2f}x (target <= {self.target:g}x)"
+                f"  peak {rss / 1024:.2f} GB{limit}  load {min(self.loads):.1f}-{max(self.loads):.1f}"
+                f"  {'met' if self.met else 'NOT MET'}{self.note}")
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "target": self.target, "ratio": round(self.ratio, 3),
+                "cpu_ratio": round(self.cpu_ratio, 3), "met": self.met,
+                "recon_wall": [round(r.wall, 3) for r in self.job],
+                "recon_cpu": [round(r.cpu, 3) for r in self.job],
+                "floor_wall": [round(r.wall, 3) for r in self.floor],
+                "floor_cpu": [round(r.cpu, 3) for r in self.floor],
+                "recon_peak_mb": round(max(r.rss_mb for r in self.job)),
+                "floor_peak_mb": round(max(r.rss_mb for r in self.floor)),
+                "load": [round(x, 2) for x in self.loads]}
+
+
+def med(xs) -> float:
+    return statistics.median(list(xs))
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def interleave(pair: Pair, job, floor, runs: int) -> Pair:
+    """``floor()`` and ``job()`` (each returning a Run) ``runs`` times each, alternating."""
+    for i in range(runs):
+        # start with the floor on even turns and the job on odd ones: neither always
+        # runs first after a pause
+        order = (("floor", floor), ("job", job)) if i % 2 == 0 else (("job", job), ("floor", floor))
+        for which, fn in order:
+            pair.loads.append(load())
+            getattr(pair, which).append(fn())
+    return pair
+
+
+def machine() -> dict:
+    import duckdb
+
+    free = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout.strip().splitlines()
+    return {"nproc": os.cpu_count(), "memory": free[1] if len(free) > 1 else "",
+            "python": platform.python_version(), "duckdb": duckdb.__version__,
+            "platform": platform.platform(), "uptime": uptime()}
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def save(name: str, pairs: list[Pair], extra: dict | None = None) -> Path:
+    """The run's figures as JSON in benchmarks/work/ (for RESULTS.md)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps({"machine": machine(), "pairs": [p.as_dict() for p in pairs],
+                                **(extra or {})}, indent=1, default=str))
+    return path
