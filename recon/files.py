@@ -118,7 +118,9 @@ def read_text(path: str | Path, fmt: FileFormat | None = None) -> pd.DataFrame:
 @cache
 def _scratch() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for reading files (a new connection costs 10-20 ms a file)."""
-    return duckdb.connect()
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # a large file would draw DuckDB's bar on stderr
+    return con
 
 
 def _trimmed(col: pya.ChunkedArray) -> pya.ChunkedArray:

@@ -139,6 +139,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     text = csv_safe(df)
     table = pa.table({c: pa.array(text[c].array, type=pa.string()) for c in text.columns})
     with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")  # DuckDB's own bar on stderr (STACK_NOTES)
         con.register("report_table", table)
         target = str(path).replace("'", "''")
         con.execute(f"COPY report_table TO '{target}' (HEADER, DELIMITER ',')")
