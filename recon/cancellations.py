@@ -156,10 +156,13 @@ def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat |
                 raise BadInput.from_problems(name, problems)
             req = db.frame(sql.load("cancel_requests"), {"credit_date": credit_date})
             req = req[list(REQUEST_TYPES)]
-            results.append(run_requests(
-                db, req, command="cancel", origin="cancellation", source=name, allow_paid=True,
-                dry_run=dry_run,
-                audit_detail={"source": name, "turn": turn}))
+            try:
+                results.append(run_requests(
+                    db, req, command="cancel", origin="cancellation", source=name, allow_paid=True,
+                    dry_run=dry_run,
+                    audit_detail={"source": name, "turn": turn}))
+            except BadInput as exc:  # the credit date is the --date option, not a column
+                raise exc.renamed({"credit_date": "--date"}) from None
         ids = [i for r in results for i in r.credit_invoice_ids]
         # the fallback links are made with the credits, so they carry the credits' day
         fallback = apply_scoped(db, "cancel_fallback", {"ids": ids}, on=credit_date or dt.date.today(),

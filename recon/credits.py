@@ -10,9 +10,10 @@ corrections made one by one give identical results.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pya
@@ -21,7 +22,7 @@ from . import sql
 from .amounts import Amount, Percent
 from .db import Database
 from .errors import BadInput, Problem
-from .money import MONEY, QUANTITY, RATE, plain_decimal
+from .money import MONEY, QUANTITY, RATE, parse_decimal, plain_decimal, significant_decimals
 from .periods import lock_params, refuse_if_locked
 
 REQUEST_TYPES = {
@@ -476,16 +477,15 @@ def _quantity(value, item_id: str) -> Decimal | None:
         raise BadInput(
             f"--item {item_id}: quantity {value!r} is a binary float; pass it as text or Decimal"
         )
-    try:
-        d = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5") from None
-    if not d.is_finite():
-        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5")
-    if d.as_tuple().exponent < -6:
+    text = f"{value:f}" if isinstance(value, Decimal) and value.is_finite() else str(value).strip()
+    d = parse_decimal(text)  # strict: not "1_0", "١", "1e3" or "NaN", which Decimal() takes
+    if d is None:
+        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5 "
+                       "(digits 0-9 and '.')")
+    if significant_decimals(d) > 6:
         raise BadInput(f"--item {item_id}: quantity {value} has more than 6 decimals")
     if abs(d) >= Decimal(10) ** 12:
-        raise BadInput(f"--item {item_id}: quantity {value} is too large")
+        raise BadInput(f"--item {item_id}: quantity {value} is too large (the ledger holds quantities below 10^12)")
     return d
 
 
@@ -572,10 +572,17 @@ def credit(
     rows = [dict(base, req_no=n, src_row=n, item_id=item, **_ask_columns(ask, gross),
                  period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
             for n, (item, ask) in enumerate(pairs or whole, start=1)]
-    return run_requests(db, request_frame(rows), command=command,
-                        origin="manual" if pairs or percent is not None else "full", numbered=False,
-                        allow_paid=allow_paid, dry_run=dry_run,
-                        audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
+    try:
+        return run_requests(db, request_frame(rows), command=command,
+                            origin="manual" if pairs or percent is not None else "full", numbered=False,
+                            allow_paid=allow_paid, dry_run=dry_run,
+                            audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
+    except BadInput as exc:  # the engine's columns, as the caller typed them
+        raise exc.renamed(OPTION_NAMES) from None
+
+
+# The request column that `recon credit` takes from an option: named as the option.
+OPTION_NAMES = {"credit_date": "--date"}
 
 
 def _periods(periods: Mapping | None, items: list[str]) -> dict[str, tuple]:
@@ -593,15 +600,22 @@ def _periods(periods: Mapping | None, items: list[str]) -> dict[str, tuple]:
     return out
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def parse_date(value, what: str) -> dt.date:
+    """A date as YYYY-MM-DD exactly (fromisoformat alone also takes 20261001, 2026-W40)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        if _ISO_DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
+        pass
+    raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-10-31")
 
 
 # -- void ------------------------------------------------------------------------------------

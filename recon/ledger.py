@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import bulk, cancellations, credits, links, periods, removal, transfer, views
+from . import bulk, cancellations, credits, links, money, periods, removal, transfer, views
 from .db import Database, NeedsUpgrade
 from .errors import BadInput, ReconError
 from .files import FileFormat
@@ -159,14 +159,23 @@ class Ledger:
 
     # -- files ----------------------------------------------------------------------------
     @_writes
-    def import_dir(self, directory, mapping: str | Path | None = None, *,
-                   date: dt.date | str | None = None) -> dict[str, int]:
-        """Import a platform export (or, into a new ledger, a whole recon export).
+    def import_dir(self, directory, mapping: str | Path | FileFormat | None = None, *,
+                   date: dt.date | str | None = None,
+                   rejects: str | Path | None = None) -> transfer.ImportResult:
+        """Import a platform export (or, into a new ledger, a whole recon export), all or
+        nothing; when refused, every problem is also in ``rejects`` (default
+        ``<folder>.rejects.csv`` beside the folder).
 
         ``date``: the import's day (default today), on which credits already available are
         applied to the new debit invoices."""
         on = credits.parse_date(date, "--date") if date is not None else None
-        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on)
+        fmt = mapping if isinstance(mapping, FileFormat) else FileFormat.from_toml(mapping)
+        return transfer.import_dir(self.db, directory, fmt, date=on, rejects=rejects)
+
+    @_writes
+    def add_currency(self, code: str, digits) -> tuple[str, int]:
+        """Add a currency that ISO 4217 lacks, with its decimals (0-3): see recon.money."""
+        return money.add_currency(self.db, code, digits)
 
     @_reads
     def export(self, out, fmt: str = "csv") -> list[Path]:
@@ -323,9 +332,21 @@ class Ledger:
         return self.db.frame(f"SELECT * FROM {name}")
 
 
-def init(path, source_dir=None, mapping=None) -> dict[str, int]:
-    """Create a ledger; optionally import a folder of files into it."""
-    with Ledger.create(path) as lg:
-        if source_dir is not None:
-            return lg.import_dir(source_dir, mapping)
+def init(path, source_dir=None, mapping=None, *, rejects=None) -> dict[str, int]:
+    """Create a ledger; optionally import a folder of files into it.
+
+    A new ledger whose import is refused is not left behind (an existing one, which
+    init only completes, stays as it was)."""
+    target = resolve_path(path)
+    new = not target.exists()
+    fmt = FileFormat.from_toml(mapping)  # a bad mapping is refused before anything is created
+    try:
+        with Ledger.create(target) as lg:
+            if source_dir is not None:
+                return lg.import_dir(source_dir, fmt, rejects=rejects)
+    except BaseException:
+        if new:
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
     return {}

@@ -22,7 +22,7 @@ APPLY = {
     "negative_quantity.csv": "value '-1': must be greater than 0",
     "nan_quantity.csv": "value 'NaN': not a number",
     "inf_quantity.csv": "value 'inf': not a number",
-    "seven_decimals.csv": "value '1.0000001': not a number with at most 6 decimals",
+    "seven_decimals.csv": "value '1.0000001': more than 6 decimals",
     "impossible_date.csv": "value '2026-02-30': not a valid date",
     "text_quantity.csv": "value 'one': not a number",
     "duplicate_rows.csv": "credit item ITM-0000005 in the same credit (put their sum on one row, or pass --sum-repeats)",

@@ -177,4 +177,23 @@ FROM (
     UNION ALL SELECT _file, _row, 'unlinked_on', unlinked_on FROM s_links
 )
 WHERE day <= $locked_through
+-- a debit item's net amount against quantity × unit price: more than one minor unit off
+-- is refused, unless the mapping allows it (net_may_differ: discounts, minimum charges),
+-- which transfer.import_dir sets as a variable for this run. Not credit items: their net
+-- is the cumulative share of the debit item's (SPEC §3), their quantity an equivalent.
+UNION ALL
+SELECT s._file, s._row, 'net_amount', s.net_amount::VARCHAR, 'net_differs',
+       from_milli(share_milli(micro(s.quantity), micro(s.unit_price), 1000000000, i.step_milli))::VARCHAR
+FROM s_items s JOIN inv_cur i USING (invoice_id)
+WHERE i.type = 'debit' AND NOT coalesce(getvariable('net_may_differ'), false) AND i.step_milli IS NOT NULL
+  AND net_off(s.quantity, s.unit_price, s.net_amount, i.step_milli)
+-- an invoice total the ledger's DECIMAL(18,3) cannot hold (items of the file and of the
+-- ledger together); reported on the invoice's first item in the file
+UNION ALL
+SELECT any_value(s._file), min(s._row), 'amount', NULL, 'total_out_of_range',
+       (sum(s.amount) + coalesce(any_value(h.held), 0))::VARCHAR
+FROM s_items s
+LEFT JOIN (SELECT invoice_id, sum(amount) AS held FROM invoice_items GROUP BY invoice_id) h USING (invoice_id)
+GROUP BY s.invoice_id
+HAVING sum(s.amount) + coalesce(any_value(h.held), 0) > 999999999999999.999
 ORDER BY 1, 2, 3
