@@ -268,7 +268,7 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
     another way. The delimiter is the mapping's, or else the only one of DuckDB's
     candidates in the header line, and no other candidate occurs anywhere in the file
     (so the sniffer, too, can only split on it); no quote, escape or NUL byte; LF or CRLF
-    line ends, not a mix; column names distinct and non-empty once trimmed; no
+    line ends, not a mix; column names distinct (case aside) and non-empty once trimmed; no
     line starting with '#' (DuckDB may take it for a comment). A ragged row, an over-long
     line or invalid UTF-8 makes pyarrow fail, and DuckDB reads the file and words the
     error. Blank lines are skipped, as DuckDB skips them.
@@ -292,9 +292,10 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
         delimiter = found[0]
         others = tuple(d.encode() for d in _DELIMITERS if d != delimiter)
     names = header.split(delimiter)
-    # distinct even once trimmed: DuckDB trims names and renames a repeated one
+    # distinct even once trimmed and case ignored: DuckDB trims names and renames a
+    # repeated one (quantity, Quantity_1), which _check_header refuses
     trimmed = [n.strip() for n in names]
-    if len(set(trimmed)) < len(names) or not all(trimmed) or header.startswith("#"):
+    if len({n.lower() for n in trimmed}) < len(names) or not all(trimmed) or header.startswith("#"):
         return None
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the bytes are checked while pyarrow parses (both release the GIL)
@@ -350,6 +351,17 @@ def _check_header(p: Path, names: list[str], delimiter: str | None) -> None:
         if [x.strip() for x in fields] == [n.strip() for n in names]:
             return
     _refuse_ragged(p, candidates[0])
+    fields = [x.strip() for x in next(csv.reader([first], delimiter=candidates[0]), [])]
+    seen: dict[str, str] = {}
+    for name in fields:  # DuckDB renames a repeated name (case ignored): quantity, Quantity_1
+        if name.lower() in seen:
+            same = "appears twice" if seen[name.lower()] == name else f"and {seen[name.lower()]!r} differ only in case"
+            raise BadInput(f"{p}: column {name!r} {same} in the header; give each column one name "
+                           "(rename or drop the other)")
+        seen[name.lower()] = name
+    if "" in fields:  # DuckDB names it column2
+        raise BadInput(f"{p}: column {fields.index('') + 1} has no name in the header; name it "
+                       "(or drop the column)")
     raise BadInput(f"{p}: cannot read it as CSV: its header row is unusual; give every row as many "
                    "fields as the header (quote fields that contain the delimiter)")
 

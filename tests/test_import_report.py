@@ -70,6 +70,16 @@ def test_rejects_goes_where_asked_and_a_folder_is_not_a_rejects_file(recon_main,
     assert code == 2 and "could not be written" in err and "Traceback" not in err, err
 
 
+def test_apply_with_a_folder_for_rejects_is_bad_input(recon_main, sample_copy, tmp_path):
+    corrections = tmp_path / "c.csv"
+    corrections.write_text("debit_invoice_id,item_id,quantity\nINV-2026-000177,ITM-0000614,0\n")
+    before = fingerprint(sample_copy)
+    code, out, err = recon_main("apply", "--ledger", sample_copy, corrections, "--rejects", tmp_path)
+    assert code == 2 and "the rejects file" in err and "could not be written" in err, err
+    assert "value '0': must be greater than 0" in err and "Traceback" not in err
+    assert fingerprint(sample_copy) == before
+
+
 # -- whole-file problems first, and a summary grouped by column and reason -------------------------------------
 
 
