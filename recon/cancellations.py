@@ -71,7 +71,7 @@ from . import sql
 from .credits import REQUEST_TYPES, CreditResult, parse_date, run_requests
 from .db import Database
 from .errors import BadInput, Problem
-from .files import FileFormat, load
+from .files import FileFormat, check_file
 from .links import apply_scoped
 from .money import plain_decimal
 
@@ -128,8 +128,10 @@ def _problems(rows, source: str) -> list[Problem]:
 def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat | None = None,
            date: dt.date | str | None = None, dry_run: bool = False) -> CancelResult:
     """Create the cancellation credits of a file or DataFrame, all or nothing."""
-    rows = load(source, "cancellations", fmt, what="cancellations (DataFrame)")
-    name = rows.attrs["source"]
+    checked = check_file(source, "cancellations", fmt, what="cancellations (DataFrame)")
+    if checked.problems:
+        raise BadInput.from_problems(checked.name, checked.problems)
+    rows, name = checked.typed, checked.name
     credit_date = parse_date(date, "--date") if date is not None else None
     cancel_in = pd.DataFrame({
         "src_row": pd.array(rows.index.to_numpy(), dtype=pd.ArrowDtype(pya.int64())),
@@ -144,7 +146,8 @@ def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat |
             db.execute(sql.load("cancel_stage"))
         finally:
             db.con.unregister("cancel_in")
-        problems = _problems(db.rows(sql.load("cancel_checks")), name)
+        # values quoted as the file has them ('1.50', not '1.5')
+        problems = [checked.in_file_terms(p) for p in _problems(db.rows(sql.load("cancel_checks")), name)]
         if problems:
             raise BadInput.from_problems(name, problems)
         results: list[CreditResult] = []

@@ -127,15 +127,15 @@ _EXAMPLE = {"delimiter": ";", "decimal": ",", "thousands": ".", "date_format": "
 def _check_date_format(fmt: str, refuse) -> None:
     """A date format must print a date that it reads back as that date (31 Oct 2026)."""
     day = dt.date(2026, 10, 31)
+    text, back = "", None
     try:
         text = day.strftime(fmt)
         back = dt.datetime.strptime(text, fmt).date()
     except ValueError:
-        back = None
+        pass
     if back != day:
         raise refuse(f"date_format {fmt!r} cannot write and read a date (31 October 2026 as "
-                     f"{day.strftime(fmt) if fmt else 'nothing'!r}); use codes such as \"%d.%m.%Y\" "
-                     "or \"%m/%d/%Y\" with %d, %m and %Y")
+                     f"{text!r}); use codes such as \"%d.%m.%Y\" or \"%m/%d/%Y\" with %d, %m and %Y")
 
 
 # -- reading ------------------------------------------------------------------------------
