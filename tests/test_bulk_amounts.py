@@ -153,7 +153,7 @@ def test_cli_apply_dry_run_prints_the_preview(ledger, tmp_path, cli):
     code, out, err = cli("apply", "--ledger", path, f, "--dry-run", "--allow-paid")
     assert code == 0, err
     # 15 % of 7000 JPY = 1050 + tax 105, against the 700 still unpaid: 700 linked, 455 left
-    line = next(l for l in out.splitlines() if "CN-2026-000001" in l and "Available" not in l)
+    line = next(ln for ln in out.splitlines() if "CN-2026-000001" in ln and "Available" not in ln)
     assert line.split() == ["CN-2026-000001", "JPY", "1,050", "105", "1,155", "INV-4", "700", "0", "700", "455"], out
 
 

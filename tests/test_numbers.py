@@ -3,7 +3,6 @@ ledger can hold, mapping formats, strict parsing, messages in the file's own ter
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal as D
 
 import pyarrow as pa
