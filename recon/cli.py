@@ -236,7 +236,10 @@ def cmd_credit(args) -> int:
             raise ReconError(f"--item {item.strip()} given twice; name each item once with its total "
                              "quantity or amount")
         qty = qty.strip()
-        items[item.strip()] = (Amount(qty[1:]) if qty.startswith("@") else qty) if sep else None
+        try:
+            items[item.strip()] = (Amount(qty[1:]) if qty.startswith("@") else qty) if sep else None
+        except BadInput as exc:  # "--item I1: amount '1_0' is not a number"
+            raise BadInput(f"--item {item.strip()}: {exc.message}") from None
     periods = {}
     for spec in args.period:
         item, _, span = spec.partition("=")

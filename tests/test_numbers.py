@@ -291,6 +291,28 @@ def test_item_quantities_are_plain_ascii_numbers(recon_main, sample_copy, qty):
     assert fingerprint(sample_copy) == before
 
 
+@pytest.mark.parametrize("ask", ["@1_0", "@\u0661", "@1e1", "@NaN"])
+def test_credit_amounts_are_plain_ascii_numbers(recon_main, sample_copy, ask):
+    before = fingerprint(sample_copy)
+    code, out, err = recon_main("credit", "--ledger", sample_copy, "INV-2026-000177", "--item",
+                                f"ITM-0000614={ask}", "--dry-run")
+    assert code == 2 and err.startswith("recon credit: --item ITM-0000614: amount") and "is not a number" in err, err
+    assert fingerprint(sample_copy) == before
+
+
+def test_percentages_are_plain_ascii_numbers():
+    with pytest.raises(BadInput, match="not a number"):
+        recon.Percent("1_0")
+
+
+def test_an_amount_or_percentage_with_trailing_zeros_is_its_value():
+    # 20.0000 is 20: its zeros are no fourth decimal (the currency's decimals are checked later)
+    assert recon.Amount("20.0000").checked("I1").value == D("20")
+    assert recon.Percent("15.0000000").checked("I1").value == D("15")
+    with pytest.raises(BadInput, match="more than 3 decimals"):
+        recon.Amount("20.0001").checked("I1")
+
+
 @pytest.mark.parametrize("amount", ["1_0", "\u0661\u0662", "1e1"])
 def test_link_amounts_are_plain_ascii_numbers(amount):
     with pytest.raises(BadInput, match="not a number"):
