@@ -260,7 +260,7 @@ def _check(recon_main, ledger, args):
 
 
 @pytest.mark.parametrize("cmd", FUZZED)
-@fuzz(12)
+@fuzz(5)  # 18 commands × 5 cases; the whole file takes ~50 s of CPU (CI runs it with everything else)
 @given(data=st.data())
 def test_random_command_lines_end_in_0_1_or_2_and_a_refusal_changes_nothing(
         recon_main, tiny_ledger, tmp_path_factory, cmd, data):
@@ -278,7 +278,7 @@ def test_random_command_lines_end_in_0_1_or_2_and_a_refusal_changes_nothing(
 
 
 @pytest.mark.parametrize("cmd", ["import", "init", "apply", "cancel", "report"])
-@fuzz(14)
+@fuzz(6)
 @given(data=st.data())
 def test_random_files_and_mappings_end_in_0_1_or_2(recon_main, tiny_ledger, tmp_path_factory, cmd, data):
     # the file-reading commands, each always given its file and often a mapping
