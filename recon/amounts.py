@@ -65,20 +65,19 @@ credit money, not units: their credit items record 0 units out of service).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .errors import BadInput
+from .money import parse_decimal, significant_decimals
 
 
 def _decimal(value, what: str, example: str) -> Decimal:
     if isinstance(value, float):
         raise BadInput(f"{what} {value!r} is a binary float; pass it as text or Decimal")
-    try:
-        d = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadInput(f"{what} {value!r} is not a number; write it like {example}") from None
-    if not d.is_finite():
-        raise BadInput(f"{what} {value!r} is not a number; write it like {example}")
+    text = f"{value:f}" if isinstance(value, Decimal) and value.is_finite() else str(value).strip()
+    d = parse_decimal(text)  # strict: not "1_0", "١", "1e3" or "NaN", which Decimal() takes
+    if d is None:
+        raise BadInput(f"{what} {value!r} is not a number; write it like {example} (digits 0-9 and '.')")
     return d
 
 
@@ -96,11 +95,13 @@ class Amount:
         d = self.value
         if d <= 0:
             raise BadInput(f"--item {item_id}: amount {d} must be greater than 0; give a positive amount")
-        if d.as_tuple().exponent < -3:
+        # trailing zeros are no decimals (20.0000 is 20); the currency's own decimals are
+        # checked against the debit invoice's currency (credit_checks.sql)
+        if significant_decimals(d) > 3:
             raise BadInput(f"--item {item_id}: amount {d} has more than 3 decimals; round it to the "
                            "currency's minor unit")
         if abs(d) >= Decimal(10) ** 15:
-            raise BadInput(f"--item {item_id}: amount {d} is too large")
+            raise BadInput(f"--item {item_id}: amount {d} is too large (the ledger holds amounts below 10^15)")
         return self
 
 
@@ -119,6 +120,6 @@ class Percent:
         if d <= 0 or d > 100:
             raise BadInput(f"{where}percent {d} must be greater than 0 and at most 100; "
                            "give the share of the item's net, e.g. 15 for 15 %")
-        if d.as_tuple().exponent < -6:
+        if significant_decimals(d) > 6:
             raise BadInput(f"{where}percent {d} has more than 6 decimals")
         return self

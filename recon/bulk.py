@@ -343,8 +343,12 @@ def _refuse(source, raw: pd.DataFrame, name: str, fmt: FileFormat, problems: lis
     bad_rows = len({p.row for p in problems if p.row is not None})
     where = ""
     if path is not None:
-        write_rejects(path, raw, problems)
-        where = f"; every bad row is in {path}"
+        try:
+            write_rejects(path, raw, problems)
+            where = f"; every bad row is in {path}"
+        except OSError as exc:  # --rejects names a folder, or a place that cannot be written
+            where = (f"; the rejects file {path} could not be written ({exc.strerror or exc}): "
+                     "give --rejects a file name you can write")
     message = (f"{name} refused, nothing applied: {len(problems)} problem(s) in {bad_rows} row(s)"
                f"{where}")
     exc = BadInput(message, problems)

@@ -68,12 +68,13 @@ import pandas as pd
 import pyarrow as pya
 
 from . import sql
-from .credits import REQUEST_TYPES, CreditResult, parse_date, run_requests
+from .credits import REQUEST_TYPES, CreditResult, run_requests
 from .db import Database
 from .errors import BadInput, Problem
-from .files import FileFormat, load
+from .files import FileFormat, check_file
 from .links import apply_scoped
 from .money import plain_decimal
+from .periods import parse_date
 
 MESSAGES: dict[str, tuple[str, str | None]] = {
     "unknown_item": ("unknown item", "check the item id against the debit invoice's items"),
@@ -128,8 +129,10 @@ def _problems(rows, source: str) -> list[Problem]:
 def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat | None = None,
            date: dt.date | str | None = None, dry_run: bool = False) -> CancelResult:
     """Create the cancellation credits of a file or DataFrame, all or nothing."""
-    rows = load(source, "cancellations", fmt, what="cancellations (DataFrame)")
-    name = rows.attrs["source"]
+    checked = check_file(source, "cancellations", fmt, what="cancellations (DataFrame)")
+    if checked.problems:
+        raise BadInput.from_problems(checked.name, checked.problems)
+    rows, name = checked.typed, checked.name
     credit_date = parse_date(date, "--date") if date is not None else None
     cancel_in = pd.DataFrame({
         "src_row": pd.array(rows.index.to_numpy(), dtype=pd.ArrowDtype(pya.int64())),
@@ -144,7 +147,8 @@ def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat |
             db.execute(sql.load("cancel_stage"))
         finally:
             db.con.unregister("cancel_in")
-        problems = _problems(db.rows(sql.load("cancel_checks")), name)
+        # values quoted as the file has them ('1.50', not '1.5')
+        problems = [checked.in_file_terms(p) for p in _problems(db.rows(sql.load("cancel_checks")), name)]
         if problems:
             raise BadInput.from_problems(name, problems)
         results: list[CreditResult] = []
@@ -156,10 +160,13 @@ def cancel(db: Database, source: str | Path | pd.DataFrame, *, fmt: FileFormat |
                 raise BadInput.from_problems(name, problems)
             req = db.frame(sql.load("cancel_requests"), {"credit_date": credit_date})
             req = req[list(REQUEST_TYPES)]
-            results.append(run_requests(
-                db, req, command="cancel", origin="cancellation", source=name, allow_paid=True,
-                dry_run=dry_run,
-                audit_detail={"source": name, "turn": turn}))
+            try:
+                results.append(run_requests(
+                    db, req, command="cancel", origin="cancellation", source=name, allow_paid=True,
+                    dry_run=dry_run,
+                    audit_detail={"source": name, "turn": turn}))
+            except BadInput as exc:  # the credit date is the --date option, not a column
+                raise exc.renamed({"credit_date": "--date"}) from None
         ids = [i for r in results for i in r.credit_invoice_ids]
         # the fallback links are made with the credits, so they carry the credits' day
         fallback = apply_scoped(db, "cancel_fallback", {"ids": ids}, on=credit_date or dt.date.today(),

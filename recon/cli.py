@@ -38,8 +38,19 @@ def _wait_arg(p: argparse.ArgumentParser) -> None:
                    help="how long to wait while another process uses the ledger; default: $RECON_WAIT or 10")
 
 
+class UsageError(ReconError):
+    """A command line argparse refuses (unknown option, missing argument): exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage and exits; a refusal here is one line like any
+    # other bad input, with the way to the help (subcommands use this class too)
+    def error(self, message: str):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="recon", description="Credit invoices and reconcile a billing ledger.",
         epilog="Exit codes: 0 success, 1 reconciliation differences found, 2 bad input "
                "(nothing changed). `recon COMMAND --help` describes each command.")
@@ -50,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     _ledger_arg(p)
     p.add_argument("--from", dest="source", metavar="DIR", help="import this folder's files")
     p.add_argument("--mapping", metavar="TOML", help="column names and number/date formats of the export")
+    p.add_argument("--rejects", metavar="FILE", help="where to list the problems of a refused import "
+                   "(default: DIR.rejects.csv beside the folder)")
 
     p = sub.add_parser("import", help="import invoices, items, payments and links from a folder")
     _ledger_arg(p)
@@ -61,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="take the platform's changes of rows the ledger holds (a debit voided, a due date "
                         "moved, a payment reversed, a link ended) as dated facts")
     p.add_argument("--dry-run", action="store_true", help="show what would be added, skipped and updated; save nothing")
+    p.add_argument("--rejects", metavar="FILE", help="where to list every problem of a refused import "
+                   "(default: DIR.rejects.csv beside the folder)")
+
+    p = sub.add_parser("add-currency", help="add a currency that ISO 4217 lacks, with its decimals")
+    _ledger_arg(p)
+    p.add_argument("code", metavar="CODE", help="three capital letters, e.g. XBT")
+    p.add_argument("digits", metavar="DIGITS", help="its decimals: 0, 1, 2 or 3")
 
     p = sub.add_parser(
         "credit", help="credit items of a debit invoice, or all of it",
@@ -210,8 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_init(args) -> int:
     from .ledger import init
 
-    counts = init(_path(args), args.source, args.mapping)
+    counts = init(_path(args), args.source, args.mapping, rejects=args.rejects)
     print(f"ledger {_path(args)} ready" + (f"; imported {_counts(counts)}" if counts else ""))
+    _import_notes(counts)
     return EXIT_OK
 
 
@@ -220,11 +241,26 @@ def cmd_import(args) -> int:
 
     with Ledger(args.ledger) as lg:
         counts = lg.import_dir(args.directory, args.mapping, date=args.date, update=args.update,
-                               dry_run=args.dry_run)
+                               dry_run=args.dry_run, rejects=args.rejects)
     print(counts.summary())
     updates = counts.updates
     if updates is not None and len(updates):
         print(_frame_table(updates.fillna("")))
+    _import_notes(counts)
+    return EXIT_OK
+
+
+def _import_notes(result) -> None:
+    for line in getattr(result, "notes", lambda: [])():
+        print(f"  {line}")
+
+
+def cmd_add_currency(args) -> int:
+    from .ledger import Ledger
+
+    with Ledger(args.ledger) as lg:
+        code, digits = lg.add_currency(args.code, args.digits)
+    print(f"{code}: {digits} decimals")
     return EXIT_OK
 
 
@@ -240,7 +276,10 @@ def cmd_credit(args) -> int:
             raise ReconError(f"--item {item.strip()} given twice; name each item once with its total "
                              "quantity or amount")
         qty = qty.strip()
-        items[item.strip()] = (Amount(qty[1:]) if qty.startswith("@") else qty) if sep else None
+        try:
+            items[item.strip()] = (Amount(qty[1:]) if qty.startswith("@") else qty) if sep else None
+        except BadInput as exc:  # "--item I1: amount '1_0' is not a number"
+            raise BadInput(f"--item {item.strip()}: {exc.message}") from None
     periods = {}
     for spec in args.period:
         item, _, span = spec.partition("=")
@@ -667,6 +706,7 @@ def cmd_demo(args) -> int:
 COMMANDS = {
     "init": cmd_init,
     "import": cmd_import,
+    "add-currency": cmd_add_currency,
     "credit": cmd_credit,
     "apply": cmd_apply,
     "show": cmd_show,
@@ -763,7 +803,23 @@ def text_table(headers: list[str], rows: list[list[str]], *, numeric=frozenset()
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; the exit code of SPEC §4 (0, 1, 2; 3 only for a defect)."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _QuietPipe(out), _QuietPipe(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"recon: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except SystemExit as exc:  # --help: argparse printed it
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
     from .db import default_wait
 
     try:
@@ -786,8 +842,58 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
+class _QuietPipe:
+    """A stream whose reader may go away (``recon show X | head``): once a write meets a
+    closed pipe, the rest of the output is dropped and the command goes on to its own
+    exit code. The file descriptor is pointed at /dev/null too, so that the interpreter's
+    last flush at exit cannot fail either (the recipe of Python's signal documentation:
+    a CLI does not print a BrokenPipeError traceback)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._closed = False
+
+    def write(self, text: str) -> int:
+        if not self._closed:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._closed:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        self._closed = True
+        _to_devnull(self._stream)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _to_devnull(stream) -> None:
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (pytest's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:  # what is still buffered goes out now, while a closed pipe can be handled
+            stream.flush()
+        except BrokenPipeError:
+            _to_devnull(stream)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

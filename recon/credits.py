@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pya
@@ -21,7 +21,7 @@ from . import sql
 from .amounts import Amount, Percent
 from .db import Database
 from .errors import BadInput, Problem
-from .money import MONEY, QUANTITY, RATE, plain_decimal
+from .money import MONEY, QUANTITY, RATE, parse_decimal, plain_decimal, significant_decimals
 from .periods import lock_params, parse_date, refuse_if_locked
 
 REQUEST_TYPES = {
@@ -476,16 +476,15 @@ def _quantity(value, item_id: str) -> Decimal | None:
         raise BadInput(
             f"--item {item_id}: quantity {value!r} is a binary float; pass it as text or Decimal"
         )
-    try:
-        d = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5") from None
-    if not d.is_finite():
-        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5")
-    if d.as_tuple().exponent < -6:
+    text = f"{value:f}" if isinstance(value, Decimal) and value.is_finite() else str(value).strip()
+    d = parse_decimal(text)  # strict: not "1_0", "١", "1e3" or "NaN", which Decimal() takes
+    if d is None:
+        raise BadInput(f"--item {item_id}: quantity {value!r} is not a number; write it like 2 or 0.5 "
+                       "(digits 0-9 and '.')")
+    if significant_decimals(d) > 6:
         raise BadInput(f"--item {item_id}: quantity {value} has more than 6 decimals")
     if abs(d) >= Decimal(10) ** 12:
-        raise BadInput(f"--item {item_id}: quantity {value} is too large")
+        raise BadInput(f"--item {item_id}: quantity {value} is too large (the ledger holds quantities below 10^12)")
     return d
 
 
@@ -572,10 +571,17 @@ def credit(
     rows = [dict(base, req_no=n, src_row=n, item_id=item, **_ask_columns(ask, gross),
                  period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
             for n, (item, ask) in enumerate(pairs or whole, start=1)]
-    return run_requests(db, request_frame(rows), command=command,
-                        origin="manual" if pairs or percent is not None else "full", numbered=False,
-                        allow_paid=allow_paid, dry_run=dry_run,
-                        audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
+    try:
+        return run_requests(db, request_frame(rows), command=command,
+                            origin="manual" if pairs or percent is not None else "full", numbered=False,
+                            allow_paid=allow_paid, dry_run=dry_run,
+                            audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
+    except BadInput as exc:  # the engine's columns, as the caller typed them
+        raise exc.renamed(OPTION_NAMES) from None
+
+
+# The request column that `recon credit` takes from an option: named as the option.
+OPTION_NAMES = {"credit_date": "--date"}
 
 
 def _periods(periods: Mapping | None, items: list[str]) -> dict[str, tuple]:

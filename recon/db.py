@@ -42,7 +42,7 @@ import duckdb
 
 from . import sql
 from .errors import BadInput, LedgerInUse, ReconError
-from .money import STORED_DIGITS, currency_digits, known_currencies
+from .money import currency_digits, known_currencies, register_currency, step_milli
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -352,6 +352,7 @@ class Database:
                        " WHERE database_name = current_database() AND table_name = 'meta'") != 1:
             raise BadInput(f"{self.path} is not a recon ledger: create one with `recon init`")
         self._upgrade()
+        self._register_currencies()
         _LEDGERS.add((st.st_dev, st.st_ino))
 
     def _upgrade(self) -> None:
@@ -376,11 +377,23 @@ class Database:
                 self.con.execute(stmt)
             codes = sorted(known_currencies())
             digits = [currency_digits(c) for c in codes]
-            # one statement for ~300 rows (executemany pays a round trip per row)
+            # one statement for ~160 rows (executemany pays a round trip per row). A ledger
+            # made before the ISO 4217 data (babel's CLDR digits: HUF 0) gets ISO's when
+            # `recon init` runs on it again; only ever more decimals, so every amount it
+            # holds stays valid.
             self.execute(
-                "INSERT INTO currencies SELECT unnest($c), unnest($d), unnest($s) ON CONFLICT DO NOTHING",
-                {"c": codes, "d": digits, "s": [10 ** (STORED_DIGITS - d) for d in digits]},
+                "INSERT INTO currencies SELECT unnest($c), unnest($d), unnest($s)"
+                " ON CONFLICT (currency) DO UPDATE SET digits = excluded.digits,"
+                " step_milli = excluded.step_milli WHERE excluded.digits > currencies.digits",
+                {"c": codes, "d": digits, "s": [step_milli(d) for d in digits]},
             )
+        self._register_currencies()
+
+    def _register_currencies(self) -> None:
+        """Currencies this ledger added beyond ISO 4217 (money.add_currency), known to
+        this process from the first open of the file (ISO's digits still win for ISO codes)."""
+        for code, digits in self.con.execute("SELECT currency, digits FROM currencies").fetchall():
+            register_currency(code, digits)
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager

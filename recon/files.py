@@ -8,6 +8,7 @@ error can always quote the value exactly as the file had it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -35,11 +36,15 @@ class FileFormat:
     ```toml
     delimiter = ";"          # default: sniffed
     decimal = ","            # decimal comma: "1.234,56"
-    thousands = "."
+    thousands = "."          # groups of three digits: 1.234.567,89
     date_format = "%d.%m.%Y" # day-first dates
+    net_may_differ = true    # import: net_amount need not be quantity × unit_price
     [columns]                # export's name = our name
     "Invoice No" = "debit_invoice_id"
     ```
+    Every setting is checked when the file is read: a wrong type, a thousands separator
+    that is the decimal mark, or a date format that cannot print and read back a date is
+    refused before any data file is opened.
     """
 
     columns: dict[str, str] = field(default_factory=dict)
@@ -47,6 +52,9 @@ class FileFormat:
     decimal: str = "."
     thousands: str | None = None
     date_format: str = "%Y-%m-%d"
+    # import: a net amount may differ from round_half_up(quantity × unit_price) by more
+    # than one minor unit (discounts, minimum charges); counted in the summary
+    net_may_differ: bool = False
 
     @classmethod
     def from_toml(cls, path: str | Path | None) -> FileFormat:
@@ -55,30 +63,83 @@ class FileFormat:
         p = Path(path)
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise BadInput(f"mapping file {p} not found") from None
+        except OSError as exc:
+            raise BadInput(f"mapping file {p} cannot be read: {exc.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise BadInput(f"mapping file {p} is not valid TOML: {exc}") from None
-        known = {"columns", "delimiter", "decimal", "thousands", "date_format"}
+        return cls.from_dict(data, str(p))
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "mapping") -> FileFormat:
+        """The settings of a mapping (as TOML reads them), every one checked."""
+        def refuse(what: str) -> BadInput:
+            return BadInput(f"mapping file {where}: {what}")
+
+        known = {"columns", "delimiter", "decimal", "thousands", "date_format", "net_may_differ"}
         unknown = set(data) - known
         if unknown:
-            raise BadInput(
-                f"mapping file {p}: unknown setting(s) {', '.join(sorted(unknown))}; "
-                f"use {', '.join(sorted(known))}"
-            )
-        fmt = cls(
-            columns={str(k): str(v) for k, v in data.get("columns", {}).items()},
-            delimiter=data.get("delimiter"),
-            decimal=data.get("decimal", "."),
-            thousands=data.get("thousands"),
-            date_format=data.get("date_format", "%Y-%m-%d"),
-        )
-        if fmt.decimal not in (".", ","):
-            raise BadInput(f"mapping file {p}: decimal must be '.' or ','")
-        return fmt
+            raise refuse(f"unknown setting(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(known))}")
+        columns = data.get("columns", {})
+        if not isinstance(columns, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+            raise refuse('columns must be a table of "export name" = "our name" (text = text)')
+        mapped = {}
+        for theirs, ours in columns.items():
+            if not ours.strip() or not theirs.strip():
+                raise refuse("a column name in [columns] is empty")
+            if ours.strip() in mapped:
+                raise refuse(f"columns {mapped[ours.strip()]!r} and {theirs!r} are both mapped to "
+                             f"{ours.strip()!r}; map one column to each name")
+            mapped[ours.strip()] = theirs
+        for key in ("delimiter", "decimal", "thousands", "date_format"):
+            if key in data and not isinstance(data[key], str):
+                raise refuse(f"{key} = {data[key]!r}: give it as text in quotes, e.g. {key} = \"{_EXAMPLE[key]}\"")
+        delimiter = data.get("delimiter")
+        if delimiter is not None and (len(delimiter) != 1 or delimiter in "\r\n\"'"):
+            raise refuse(f"delimiter {delimiter!r}: give one character, such as \",\", \";\", \"|\" or \"\\t\"")
+        decimal = data.get("decimal", ".")
+        if decimal not in (".", ","):
+            raise refuse(f"decimal {decimal!r}: use \".\" or \",\"")
+        thousands = data.get("thousands")
+        if thousands is not None:
+            if len(thousands) != 1 or thousands.isdigit() or thousands in "+-":
+                raise refuse(f"thousands {thousands!r}: give one character that is not a digit or a sign, "
+                             "such as \",\", \".\", \"'\" or \" \"")
+            if thousands == decimal:
+                raise refuse(f"thousands {thousands!r} is also the decimal mark (decimal = {decimal!r}): "
+                             "136.40 would be read as 13640; set decimal = \",\" for 1.234,56, or drop thousands")
+            if delimiter is not None and thousands == delimiter:
+                raise refuse(f"thousands {thousands!r} is also the delimiter; numbers would split into two fields")
+        date_format = data.get("date_format", "%Y-%m-%d")
+        _check_date_format(date_format, refuse)
+        net = data.get("net_may_differ", False)
+        if not isinstance(net, bool):
+            raise refuse(f"net_may_differ = {net!r}: use true or false (no quotes)")
+        return cls(columns={k.strip(): v.strip() for k, v in columns.items()}, delimiter=delimiter,
+                   decimal=decimal, thousands=thousands, date_format=date_format, net_may_differ=net)
+
+
+_EXAMPLE = {"delimiter": ";", "decimal": ",", "thousands": ".", "date_format": "%d.%m.%Y"}
+
+
+def _check_date_format(fmt: str, refuse) -> None:
+    """A date format must print a date that it reads back as that date (31 Oct 2026)."""
+    day = dt.date(2026, 10, 31)
+    text, back = "", None
+    try:
+        text = day.strftime(fmt)
+        back = dt.datetime.strptime(text, fmt).date()
+    except ValueError:
+        pass
+    if back != day:
+        raise refuse(f"date_format {fmt!r} cannot write and read a date (31 October 2026 as "
+                     f"{text!r}); use codes such as \"%d.%m.%Y\" or \"%m/%d/%Y\" with %d, %m and %Y")
 
 
 def find_table_file(directory: Path, table: str) -> Path | None:
+    """The folder's file of ``table`` (.csv, .parquet or .xlsx), if any; two are refused."""
     hits = [directory / f"{table}{s}" for s in SUFFIXES if (directory / f"{table}{s}").exists()]
     if len(hits) > 1:
         raise BadInput(
@@ -90,29 +151,63 @@ def find_table_file(directory: Path, table: str) -> Path | None:
 # -- reading ------------------------------------------------------------------------------
 
 
-def read_text(path: str | Path, fmt: FileFormat | None = None) -> pd.DataFrame:
-    """Every cell as text (null when empty); the index is the spreadsheet row number."""
+def read_text(path: str | Path, fmt: FileFormat | None = None, table: str | None = None) -> pd.DataFrame:
+    """Every cell as text (null when empty); the index is the file's own row number.
+
+    Row numbers are those a spreadsheet or an editor shows (the header is row 1), also
+    after a blank line, which is skipped but keeps its number. Cells are trimmed,
+    except, when ``table`` is given, those of its free-text columns (reason, memo,
+    description: spaces an export wrote there are the text's own).
+    """
     p = Path(path)
     fmt = fmt or FileFormat()
     if not p.exists():
         raise BadInput(f"{p}: file not found")
-    if p.stat().st_size == 0:
+    if not p.is_file():
+        raise BadInput(f"{p}: not a file; give the path of a .csv, .parquet or .xlsx file")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise BadInput(f"{p}: cannot be read ({exc.strerror})") from None
+    if size == 0:
         raise BadInput(f"{p}: the file is empty; export it again with its header row")
     suffix = p.suffix.lower()
-    if suffix == ".csv":
-        table = _read_csv(p, fmt)
-    elif suffix == ".parquet":
-        table = _read_parquet(p)
-    elif suffix == ".xlsx":
-        table = _read_xlsx(p)
-    else:
-        raise BadInput(f"{p}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx")
+    rows = None
+    try:
+        if suffix == ".csv":
+            table_, rows = _read_csv(p, fmt)
+        elif suffix == ".parquet":
+            table_ = _read_parquet(p)
+        elif suffix == ".xlsx":
+            table_, rows = _read_xlsx(p)
+        else:
+            raise BadInput(f"{p}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx")
+    except PermissionError as exc:
+        raise BadInput(f"{p}: cannot be read ({exc.strerror}); check the file's permissions") from None
+    names = [str(c).strip() for c in table_.column_names]
+    keep = _free_text_names(table, fmt) if table else set()
     # Trimmed, and empty cells null, in Arrow before pandas sees them (the same
     # utf8_trim_whitespace that pandas' .str.strip() runs, without a copy per step).
-    table = pya.table(_by_column(_trimmed, table.columns, table.num_rows), names=[str(c).strip() for c in table.column_names])
-    df = table.to_pandas(types_mapper=lambda t: TEXT)
-    df.index = pd.RangeIndex(2, len(df) + 2)
+    cols = _by_column(_trimmed, table_.columns, table_.num_rows)
+    cols = [_blank_null(raw) if n in keep else c for n, raw, c in zip(names, table_.columns, cols, strict=True)]
+    df = pya.table(cols, names=names).to_pandas(types_mapper=lambda t: TEXT)
+    df.index = pd.RangeIndex(2, len(df) + 2) if rows is None else pd.Index(rows, dtype="int64")
     return df
+
+
+def _free_text_names(table: str, fmt: FileFormat) -> set[str]:
+    """The file's names of ``table``'s free-text columns (ours, or the export's mapped to them)."""
+    ours = {f.name for f in TABLES.get(table, ()) if f.free_text}
+    return ours | {theirs for theirs, mine in fmt.columns.items() if mine in ours}
+
+
+def _blank_null(col: pya.ChunkedArray) -> pya.ChunkedArray:
+    """Free text as it is, but null when it holds only spaces."""
+    text = col.cast(pya.string())
+    if text.null_count == len(text):
+        return text
+    blank = pc.equal(pc.utf8_trim_whitespace(text), "")
+    return pc.if_else(blank, pya.scalar(None, pya.string()), text)
 
 
 @cache
@@ -139,10 +234,15 @@ def _by_column(fn, columns: list, rows: int) -> list:
         return list(pool.map(fn, columns))
 
 
-def _read_csv(p: Path, fmt: FileFormat) -> pya.Table:
-    plain = _read_csv_plain(p, fmt)
-    if plain is not None:
-        return plain
+def _read_csv(p: Path, fmt: FileFormat) -> tuple[pya.Table, list[int] | None]:
+    """The file's cells as text, and each row's line number when a blank line moved them."""
+    table = _read_csv_plain(p, fmt)
+    if table is None:
+        table = _read_csv_duckdb(p, fmt)
+    return table, _line_numbers(p, table.num_rows)
+
+
+def _read_csv_duckdb(p: Path, fmt: FileFormat) -> pya.Table:
     opts = "all_varchar = true, header = true, strict_mode = true, encoding = 'utf-8'"
     params: dict = {"p": str(p)}
     if fmt.delimiter:
@@ -155,6 +255,7 @@ def _read_csv(p: Path, fmt: FileFormat) -> pya.Table:
         text = str(exc)
         if "unicode" in text.lower() or "utf-8" in text.lower():
             raise BadInput(f"{p}: the file is not UTF-8 text; save or export it as UTF-8 CSV") from None
+        _refuse_ragged(p, fmt.delimiter)
         lines = text.strip().splitlines()
         detail = " ".join(line.strip() for line in lines[:2])
         raise BadInput(f"{p}: cannot read it as CSV ({detail}); check the delimiter, quoting and "
@@ -179,7 +280,7 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
     another way. The delimiter is the mapping's, or else the only one of DuckDB's
     candidates in the header line, and no other candidate occurs anywhere in the file
     (so the sniffer, too, can only split on it); no quote, escape or NUL byte; LF or CRLF
-    line ends, not a mix; column names distinct and non-empty once trimmed; no
+    line ends, not a mix; column names distinct (case aside) and non-empty once trimmed; no
     line starting with '#' (DuckDB may take it for a comment). A ragged row, an over-long
     line or invalid UTF-8 makes pyarrow fail, and DuckDB reads the file and words the
     error. Blank lines are skipped, as DuckDB skips them.
@@ -203,9 +304,10 @@ def _read_csv_plain(p: Path, fmt: FileFormat) -> pya.Table | None:
         delimiter = found[0]
         others = tuple(d.encode() for d in _DELIMITERS if d != delimiter)
     names = header.split(delimiter)
-    # distinct even once trimmed: DuckDB trims names and renames a repeated one
+    # distinct even once trimmed and case ignored: DuckDB trims names and renames a
+    # repeated one (quantity, Quantity_1), which _check_header refuses
     trimmed = [n.strip() for n in names]
-    if len(set(trimmed)) < len(names) or not all(trimmed) or header.startswith("#"):
+    if len({n.lower() for n in trimmed}) < len(names) or not all(trimmed) or header.startswith("#"):
         return None
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the bytes are checked while pyarrow parses (both release the GIL)
@@ -247,25 +349,109 @@ def _plain_bytes(p: Path, others: tuple[bytes, ...]) -> bool:
 
 
 def _check_header(p: Path, names: list[str], delimiter: str | None) -> None:
-    """DuckDB's sniffer may take a wider row for the header when rows are ragged: refuse
-    unless the columns are the file's first line."""
+    """DuckDB's sniffer may take a wider row for the header when rows are ragged, or give
+    up and read every line as one column: refuse unless the columns are the file's first
+    line split by its delimiter (the mapping's, or the only candidate the line holds)."""
     import csv
 
-    candidates = [delimiter] if delimiter else _DELIMITERS
     with p.open(encoding="utf-8-sig", newline="") as f:
         first = f.readline()
+    in_header = [d for d in _DELIMITERS if d in first]
+    candidates = [delimiter] if delimiter else in_header if len(in_header) == 1 else _DELIMITERS
     for d in candidates:
         fields = next(csv.reader([first], delimiter=d), [])
         if [x.strip() for x in fields] == [n.strip() for n in names]:
             return
-    # only on this error path: find the first row whose width differs from the header's
-    with p.open(encoding="utf-8-sig", newline="") as f:
-        lines = list(csv.reader(f, delimiter=delimiter or ","))
-    width = len(lines[0]) if lines else 0
-    bad = next((n for n, row in enumerate(lines, start=1) if len(row) != width), None)
-    where = f"line {bad} has {len(lines[bad - 1])} fields, the header {width}" if bad else "its header row is unusual"
-    raise BadInput(f"{p}: cannot read it as CSV: {where}; give every row as many fields as the "
-                   "header (quote fields that contain the delimiter)")
+    _refuse_ragged(p, candidates[0])
+    fields = [x.strip() for x in next(csv.reader([first], delimiter=candidates[0]), [])]
+    seen: dict[str, str] = {}
+    for name in fields:  # DuckDB renames a repeated name (case ignored): quantity, Quantity_1
+        if name.lower() in seen:
+            same = "appears twice" if seen[name.lower()] == name else f"and {seen[name.lower()]!r} differ only in case"
+            raise BadInput(f"{p}: column {name!r} {same} in the header; give each column one name "
+                           "(rename or drop the other)")
+        seen[name.lower()] = name
+    if "" in fields:  # DuckDB names it column2
+        raise BadInput(f"{p}: column {fields.index('') + 1} has no name in the header; name it "
+                       "(or drop the column)")
+    raise BadInput(f"{p}: cannot read it as CSV: its header row is unusual; give every row as many "
+                   "fields as the header (quote fields that contain the delimiter)")
+
+
+def _refuse_ragged(p: Path, delimiter: str | None) -> None:
+    """Refuse a file whose rows have more or fewer fields than its header: one problem a
+    row ("has 3 fields, the header 5"), numbered as the file's lines. Only on an error path."""
+    import csv
+
+    try:
+        with p.open(encoding="utf-8-sig", newline="") as f:
+            first = f.readline()
+            d = delimiter or next((c for c in _DELIMITERS if c in first), ",")
+            f.seek(0)
+            if first.startswith("\ufeff"):
+                f.read(1)
+            reader = csv.reader(f, delimiter=d)
+            header = next(reader, [])
+            bad, start = [], reader.line_num + 1
+            for fields in reader:
+                if fields and len(fields) != len(header):
+                    bad.append(Problem(reason=f"has {len(fields)} fields, the header {len(header)}",
+                                       file=str(p), row=start, code="ragged_row",
+                                       fix="give every row as many fields as the header; quote "
+                                           "fields that contain the delimiter"))
+                start = reader.line_num + 1
+    except (UnicodeDecodeError, csv.Error):
+        return
+    if bad:
+        raise BadInput.from_problems(str(p), bad)
+
+
+def _line_numbers(p: Path, rows: int) -> list[int] | None:
+    """Each data row's line number when blank lines (skipped by both readers) moved the
+    rows off 2, 3, 4, …; None when they did not (nearly always: a byte search says so)."""
+    import mmap
+
+    import numpy as np
+
+    try:
+        with p.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            first = min((i for i in (m.find(b"\n\n"), m.find(b"\n\r\n")) if i >= 0), default=-1)
+            if first < 0 or not m[first:].strip(b"\r\n"):
+                return None  # no blank line, or only at the end
+            quoted = m.find(b'"') >= 0 or m.find(b"'") >= 0
+            data = m[:]
+    except (OSError, ValueError):
+        return None
+    if quoted:  # a line end inside quotes is not a new row: count records
+        import csv
+        import io
+
+        try:
+            reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+            next(reader, None)
+            lines, start = [], reader.line_num + 1
+            for fields in reader:
+                if fields:
+                    lines.append(start)
+                start = reader.line_num + 1
+        except (UnicodeDecodeError, csv.Error):
+            return None
+    else:
+        buf = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(buf == 10)
+        if len(ends) == 0 or ends[-1] != len(buf) - 1:
+            ends = np.append(ends, len(buf))  # a last line without a line end
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        length = ends - starts
+        crlf = np.zeros(len(ends), dtype=bool)
+        one = length == 1
+        crlf[one] = buf[starts[one]] == 13
+        blank = (length == 0) | crlf
+        number = np.flatnonzero(~blank) + 1
+        lines = number[1:].tolist()  # the header is line 1
+    if len(lines) != rows:
+        return None  # the reader kept blank rows (a one-column file): 2, 3, 4, … is right
+    return lines
 
 
 def _read_parquet(p: Path) -> pya.Table:
@@ -338,7 +524,7 @@ def _cell_text(v) -> str | None:
     return str(v)
 
 
-def _read_xlsx(p: Path) -> pya.Table:
+def _read_xlsx(p: Path) -> tuple[pya.Table, list[int] | None]:
     from openpyxl import load_workbook
 
     try:
@@ -353,38 +539,49 @@ def _read_xlsx(p: Path) -> pya.Table:
     names = [str(h).strip() if h is not None else f"column{i}" for i, h in enumerate(header)]
     data = [[_cell_text(v) for v in r] for r in rows]
     wb.close()
-    while data and all(v is None for v in data[-1]):
-        data.pop()
+    # empty rows are skipped, as blank lines of a CSV file, and keep their numbers
+    numbers = [n for n, r in enumerate(data, start=2) if any(v is not None for v in r)]
+    moved = len(numbers) < len(data) and numbers != list(range(2, len(numbers) + 2))
+    data = [data[n - 2] for n in numbers]
     cols = {n: pya.array([r[i] if i < len(r) else None for r in data], type=pya.string())
             for i, n in enumerate(names)}
-    return pya.table(cols)
+    return pya.table(cols), numbers if moved else None
 
 
 # -- mapping and normalising ----------------------------------------------------------------
 
 
-def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat) -> tuple[pd.DataFrame, dict[str, str]]:
+def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat,
+                 name: str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rename export columns to ours and normalise numbers and dates.
 
-    Returns the frame and {our name: the file's name} for error messages.
+    Returns the frame and {our name: the file's name} for error messages. A number
+    the mapping's format does not fit (thousands not in groups of three, a '.' in a
+    decimal-comma file) stays as the file has it and is refused by check_rows, naming
+    the format; ``df.attrs["format_problems"]`` lists those cells.
     """
-    rename = {k: v for k, v in fmt.columns.items() if k in df.columns}
+    rename = {k: v for k, v in fmt.columns.items() if k in df.columns and k != v}
+    for theirs, ours in rename.items():
+        if ours in df.columns and ours not in rename:
+            raise BadInput(f"{name or 'the file'}: the mapping renames column {theirs!r} to {ours!r}, "
+                           f"but the file has a column {ours!r} too; map only one of them "
+                           "(or rename the other in [columns])")
     df = df.rename(columns=rename)
     original = {v: k for k, v in rename.items()}
     fields = {f.name: f for f in TABLES[table]}
-    for name in df.columns:
-        f = fields.get(name)
+    marks: list[tuple[str, list[int], str, str]] = []
+    for col in df.columns:
+        f = fields.get(col)
         if f is None:
             continue
         if (f.kind in SCALE or f.kind == "int") and (fmt.decimal != "." or fmt.thousands):
-            s = df[name]
-            if fmt.thousands:
-                s = s.str.replace(fmt.thousands, "", regex=False)
-            if fmt.decimal != ".":
-                s = s.str.replace(fmt.decimal, ".", regex=False)
-            df[name] = s
+            arr = pya.array(df[col].array, type=pya.string(), from_pandas=True)
+            out, bad, why = _normalise_number(arr, fmt)
+            if bad is not None:
+                marks.append((col, df.index[bad].tolist(), *why))
+            df[col] = pd.Series(out, index=df.index, dtype=TEXT)
         elif f.kind == "date" and fmt.date_format != "%Y-%m-%d":
-            arr = pya.array(df[name].array, type=pya.string(), from_pandas=True)
+            arr = pya.array(df[col].array, type=pya.string(), from_pandas=True)
             parsed = pc.strptime(arr, format=fmt.date_format, unit="s", error_is_null=True)
             # strptime rolls 31.02. over into March: a real date prints back the same
             # (leading zeros aside), anything else stays as it was and fails the date check.
@@ -393,8 +590,45 @@ def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat) -> tuple[pd.Data
             parsed = pc.if_else(pc.fill_null(real, False), parsed, pya.scalar(None, parsed.type))
             iso = pc.strftime(parsed, format="%Y-%m-%d")
             # Values that do not parse stay as they were, so the error quotes them.
-            df[name] = pd.Series(pc.coalesce(iso, arr), index=df.index, dtype=TEXT)
+            df[col] = pd.Series(pc.coalesce(iso, arr), index=df.index, dtype=TEXT)
+    if marks:
+        df.attrs["format_problems"] = marks
     return df, original
+
+
+def _normalise_number(arr: pya.Array, fmt: FileFormat):
+    """Numbers of the mapping's format as plain numbers ("1.234,56" -> "1234.56").
+
+    Returns (text, mask of cells that do not fit the format or None, (reason, fix)).
+    Such cells keep the file's text.
+    """
+    import re
+
+    t, d = fmt.thousands, fmt.decimal
+    bad = None
+    out = arr
+    if t:
+        # thousands only between groups of three digits: 1.234.567 (a lone "1,5" with
+        # thousands="," is a decimal comma, not fifteen)
+        grouped = rf"^[+-]?[0-9]{{1,3}}({re.escape(t)}[0-9]{{3}})+({re.escape(d)}[0-9]*)?$"
+        has = pc.fill_null(pc.match_substring(arr, t), False)
+        fits = pc.fill_null(pc.match_substring_regex(arr, grouped), False)
+        bad = pc.and_(has, pc.invert(fits))
+        out = pc.replace_substring(out, t, "")
+    if d != ".":
+        if t != ".":
+            # a '.' in a decimal-comma file: 1.5 (one and a half?) or 1.500 (1500?)
+            dot = pc.fill_null(pc.match_substring(arr, "."), False)
+            bad = dot if bad is None else pc.or_(bad, dot)
+        out = pc.replace_substring(out, d, ".")
+    if bad is None or not pc.any(bad).as_py():
+        return out, None, None
+    out = pc.if_else(bad, arr, out)
+    example = f"1{t}234{t}567{d}89" if t else f"1234567{d}89"
+    why = (f"does not fit the mapping's number format (decimal {d!r}"
+           + (f", thousands {t!r} between groups of three digits" if t else ", no '.'") + ")",
+           f"write it as {example}, or fix decimal/thousands in the mapping file")
+    return out, bad.to_numpy(zero_copy_only=False), why
 
 
 def _no_leading_zeros(arr: pya.Array) -> pya.Array:
@@ -431,6 +665,91 @@ def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
                          for f, a in zip(fields, arrays, strict=True)}, index=df.index)
 
 
+@dataclass
+class Checked:
+    """One file (or frame) of a table, read and checked: what import and load work from."""
+
+    name: str  # the file's path as given (messages name it)
+    raw: pd.DataFrame  # the file's cells as read, its own column names
+    text: pd.DataFrame  # the same cells mapped: our column names, plain numbers and dates
+    typed: pd.DataFrame | None  # the good rows, exact types; None when a column is missing
+    problems: list[Problem]
+    fmt: FileFormat
+    table: str
+
+    @property
+    def ignored_columns(self) -> list[str]:
+        """The file's columns that are not the table's (nor mapped to one): not imported."""
+        ours = {f.name for f in TABLES[self.table]}
+        return [c for c in self.raw.columns if self.fmt.columns.get(c, c) not in ours]
+
+    def in_file_terms(self, p: Problem) -> Problem:
+        """A problem of this file naming the file's own column and quoting its cell as the
+        file has it ('12.5', not '12.500'; '1.234,50', not '1234.50')."""
+        theirs = {v: k for k, v in self.fmt.columns.items() if k in self.raw.columns}
+        column = theirs.get(p.column, p.column)
+        value = p.value
+        if p.row is not None and column in self.raw.columns and p.row in self.raw.index:
+            cell = self.raw.at[p.row, column]
+            value = None if pd.isna(cell) else cell
+        if (column, value) == (p.column, p.value):
+            return p
+        return dataclasses.replace(p, column=column, value=value)
+
+
+def check_file(source: str | Path | pd.DataFrame, table: str, fmt: FileFormat | None = None,
+               *, what: str | None = None) -> Checked:
+    """Read, map and check one file (or an analyst's DataFrame) of ``table``, collecting
+    every problem. A file that cannot be read at all raises BadInput."""
+    fmt = fmt or FileFormat()
+    if isinstance(source, pd.DataFrame):
+        name = what or f"{table} (DataFrame)"
+        raw = frame_as_text(source)
+    else:
+        name = str(source)
+        raw = read_text(source, fmt, table)
+    df, original = apply_format(raw, table, fmt, name)
+    typed, problems = check_rows(df, table, name, original)
+    if "currency" in df.columns and any(p.code == "too_many_decimals" for p in problems):
+        problems = name_currency_decimals(problems, df["currency"])
+    checked = Checked(name, raw, df, typed, problems, fmt, table)
+    checked.problems = [checked.in_file_terms(p) for p in problems]
+    if typed is not None:
+        typed.attrs["source"] = name
+        typed.attrs["original_names"] = original
+        # the contract's columns the file carries (an optional one it leaves out is all null
+        # in the typed frame, which a comparison must not take for a value)
+        typed.attrs["columns"] = [c for c in df.columns if c in typed.columns]
+    return checked
+
+
+def name_currency_decimals(problems: list[Problem], currency: pd.Series,
+                           digits: dict[str, int] | None = None) -> list[Problem]:
+    """Word "too many decimals" with the row's own currency: "GBP has 2 decimals".
+
+    ``currency``: each row's currency, indexed by row; ``digits``: a ledger's
+    currencies (default: ISO 4217's and those added).
+    """
+    from .money import currency_digits
+
+    out = []
+    for p in problems:
+        cur = currency.get(p.row) if p.code == "too_many_decimals" and p.row is not None else None
+        d = None
+        if isinstance(cur, str):
+            try:
+                d = digits[cur] if digits is not None else currency_digits(cur)
+            except KeyError:
+                d = None
+        if d is None:
+            out.append(p)
+            continue
+        text = f"{cur} has {d} decimals" if d else f"{cur} has no decimals (whole units only)"
+        fix = f"round the amount to {d} decimals" if d else "round the amount to a whole number"
+        out.append(dataclasses.replace(p, reason=text, fix=fix))
+    return out
+
+
 def load(
     source: str | Path | pd.DataFrame, table: str, fmt: FileFormat | None = None,
     *, what: str | None = None,
@@ -439,23 +758,10 @@ def load(
 
     Raises BadInput listing every bad row, with nothing converted.
     """
-    fmt = fmt or FileFormat()
-    if isinstance(source, pd.DataFrame):
-        name = what or f"{table} (DataFrame)"
-        df = frame_as_text(source)
-    else:
-        name = str(source)
-        df = read_text(source, fmt)
-    df, original = apply_format(df, table, fmt)
-    typed, problems = check_rows(df, table, name, original)
-    if problems:
-        raise BadInput.from_problems(name, problems)
-    typed.attrs["source"] = name
-    typed.attrs["original_names"] = original
-    # the contract's columns the file carries (an optional one it leaves out is all null
-    # in the typed frame, which a comparison must not take for a value)
-    typed.attrs["columns"] = [c for c in df.columns if c in typed.columns]
-    return typed
+    checked = check_file(source, table, fmt, what=what)
+    if checked.problems:
+        raise BadInput.from_problems(checked.name, checked.problems)
+    return checked.typed
 
 
 def check_rows(df: pd.DataFrame, table: str, name: str,
@@ -467,6 +773,16 @@ def check_rows(df: pd.DataFrame, table: str, name: str,
     column is missing (nothing to go on).
     """
     problems = check_text(df, table, name, original)
+    marks = df.attrs.get("format_problems", [])
+    if marks:
+        # a number the mapping's format does not fit: one problem naming the format,
+        # instead of (or rather than no) "not a number"
+        marked = {(r, original.get(c, c)) for c, rows, *_ in marks for r in rows}
+        problems = [p for p in problems if (p.row, p.column) not in marked]
+        problems += [Problem(reason=why, file=name, row=int(r), column=original.get(c, c),
+                             value=df.at[r, c], fix=fix, code="number_format")
+                     for c, rows, why, fix in marks for r in rows]
+        problems.sort(key=lambda p: (p.row is not None, p.row or 0, p.column or ""))
     if any(p.row is None for p in problems):
         return None, problems
     if problems:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from . import bulk, cancellations, credits, transfer
+    from .files import FileFormat
 
 
 def resolve_path(path: str | os.PathLike | None) -> Path:
@@ -170,10 +171,12 @@ class Ledger:
 
     # -- files ----------------------------------------------------------------------------
     @_writes
-    def import_dir(self, directory, mapping: str | Path | None = None, *,
+    def import_dir(self, directory, mapping: str | Path | FileFormat | None = None, *,
                    date: dt.date | str | None = None, update: bool = False,
-                   dry_run: bool = False) -> transfer.ImportCounts:
-        """Import a platform export (or, into a new ledger, a whole recon export).
+                   dry_run: bool = False, rejects: str | Path | None = None) -> transfer.ImportResult:
+        """Import a platform export (or, into a new ledger, a whole recon export), all or
+        nothing; when refused, every problem is also in ``rejects`` (default
+        ``<folder>.rejects.csv`` beside the folder).
 
         Rows the ledger already holds are skipped (``.skipped``), rows that conflict with
         it refused, each conflict listed; ``update=True`` takes the platform's changes of
@@ -185,8 +188,16 @@ class Ledger:
         from .files import FileFormat
 
         on = _day(date)
-        return transfer.import_dir(self.db, directory, FileFormat.from_toml(mapping), date=on,
-                                   update=update, dry_run=dry_run)
+        fmt = mapping if isinstance(mapping, FileFormat) else FileFormat.from_toml(mapping)
+        return transfer.import_dir(self.db, directory, fmt, date=on, update=update,
+                                   dry_run=dry_run, rejects=rejects)
+
+    @_writes
+    def add_currency(self, code: str, digits) -> tuple[str, int]:
+        """Add a currency that ISO 4217 lacks, with its decimals (0-3): see recon.money."""
+        from . import money
+
+        return money.add_currency(self.db, code, digits)
 
     @_reads
     def export(self, out, fmt: str = "csv") -> list[Path]:
@@ -399,9 +410,23 @@ class Ledger:
         return self.db.frame(f"SELECT * FROM {name}")
 
 
-def init(path, source_dir=None, mapping=None) -> dict[str, int]:
-    """Create a ledger; optionally import a folder of files into it."""
-    with Ledger.create(path) as lg:
-        if source_dir is not None:
-            return lg.import_dir(source_dir, mapping)
+def init(path, source_dir=None, mapping=None, *, rejects=None) -> dict[str, int]:
+    """Create a ledger; optionally import a folder of files into it.
+
+    A new ledger whose import is refused is not left behind (an existing one, which
+    init only completes, stays as it was)."""
+    from .files import FileFormat
+
+    target = resolve_path(path)
+    new = not target.exists()
+    fmt = FileFormat.from_toml(mapping)  # a bad mapping is refused before anything is created
+    try:
+        with Ledger.create(target) as lg:
+            if source_dir is not None:
+                return lg.import_dir(source_dir, fmt, rejects=rejects)
+    except BaseException:
+        if new:
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
     return {}

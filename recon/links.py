@@ -21,14 +21,14 @@ credit must cover its links on every day from then on; nothing dated in a closed
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from . import sql
 from .db import Database
 from .errors import BadInput
 from .history import refuse_overdrawn
-from .money import quantum
+from .money import parse_decimal, quantum
 from .periods import refuse_if_locked
 
 if TYPE_CHECKING:
@@ -93,17 +93,15 @@ def _pair(db: Database, credit_id: str, debit_id: str) -> dict:
 def _amount(value, currency: str, digits: int) -> Decimal:
     if isinstance(value, float):
         raise BadInput(f"--amount {value!r} is a binary float; pass it as text or Decimal")
-    try:
-        d = Decimal(str(value).strip())
-    except InvalidOperation:
-        d = None
-    if d is None or not d.is_finite():
-        raise BadInput(f"--amount {value!r}: not a number; write it like 12.50")
+    text = f"{value:f}" if isinstance(value, Decimal) and value.is_finite() else str(value).strip()
+    d = parse_decimal(text)  # strict: not "1_0" or "١٢", which Decimal() takes
+    if d is None:
+        raise BadInput(f"--amount {value!r}: not a number; write it like 12.50 (digits 0-9 and '.')")
     if abs(d) >= Decimal(10) ** 15:
-        raise BadInput(f"--amount {value!r}: too large for the ledger")
+        raise BadInput(f"--amount {value!r}: too large for the ledger (amounts below 10^15)")
     if d != d.quantize(quantum(digits)):
-        raise BadInput(f"--amount {value!r}: more decimals than {currency} has ({digits}); "
-                       f"give the amount in whole minor units")
+        has = f"{digits} decimals" if digits else "no decimals"
+        raise BadInput(f"--amount {value!r}: {currency} has {has}; give the amount in whole minor units")
     return d
 
 

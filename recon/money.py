@@ -1,18 +1,33 @@
-"""Exact money: currency minor units and half-up rounding.
+"""Exact money: currency minor units, half-up rounding, strict number parsing.
 
 The ledger stores every amount as DECIMAL(18,3) (three decimals hold EUR/USD cents,
-JPY yen and BHD/KWD fils alike); each currency's own minor unit comes from babel's
-ISO 4217 data, and every amount is rounded half-up to it. In SQL, proportional
-rounding is done in integer thousandths ("milli") because DuckDB turns DECIMAL
-division into DOUBLE (see STACK_NOTES).
+JPY yen and BHD/KWD fils alike); each currency's own minor unit comes from ISO 4217,
+and every amount is rounded half-up to it. In SQL, proportional rounding is done in
+integer thousandths ("milli") because DuckDB turns DECIMAL division into DOUBLE (see
+STACK_NOTES).
+
+**Where the minor units come from.** The `iso4217` package (PyPI, public domain, no
+dependencies) ships the ISO 4217 maintenance agency's own table (list one, as published;
+the package's version carries the publication date, e.g. 1.16.20260101) and exposes each
+code's ``exponent``. Chosen over babel, whose digits are CLDR's display conventions, not
+ISO's: CLDR gives HUF, IDR, COP, LBP, IRR, … 0 decimals where ISO gives 2, and IQD 0
+where ISO gives 3 (STACK_NOTES). Checked against the alternatives: `pycountry` carries
+no minor units; `iso-4217` (MIT) has the same data behind a younger API. Codes without
+a minor unit (gold, SDR, test codes: "N.A.") and funds with 4 decimals (CLF, UYW),
+which DECIMAL(18,3) cannot hold exactly, are left out.
+
+**A currency ISO lacks** (a new code the package does not have yet, a platform's own
+unit): ``recon add-currency --ledger L CODE DIGITS`` or ``Ledger.add_currency``. Every
+ledger has its ``currencies`` table, filled from :func:`known_currencies` when it is
+created; an added currency is one more row there, audited, and :func:`register_currency`
+makes it known to this process when a ledger holding it is opened.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache, lru_cache
-
-from babel.numbers import get_currency_precision, list_currencies
+import re
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 
 #: the Arrow types of money, quantities and rates (MONEY, QUANTITY, RATE), made on first
 #: use by __getattr__ below: importing pyarrow costs ~0.15 s, which a command that reads
@@ -25,22 +40,67 @@ RATE_SQL = "DECIMAL(9,6)"
 STORED_DIGITS = 3
 QUANTITY_DIGITS = 6
 
-
-@cache
-def currency_digits(currency: str) -> int:
-    """Minor-unit digits of an ISO 4217 currency (EUR 2, JPY 0, BHD 3)."""
-    code = currency.upper()
-    if code not in known_currencies():
-        raise KeyError(code)
-    return get_currency_precision(code)
+# Currencies a ledger added beyond ISO 4217 (see add_currency), as opened in this process.
+_ADDED: dict[str, int] = {}
+_CODE = re.compile(r"[A-Z]{3}")
 
 
 @lru_cache(maxsize=1)
+def _iso_digits() -> dict[str, int]:
+    """{code: minor-unit digits} of ISO 4217 list one, for the codes a ledger can store."""
+    from iso4217 import Currency  # 45 ms (it parses the XML table): only when needed
+
+    return {c.code: c.exponent for c in Currency
+            if c.exponent is not None and c.exponent <= STORED_DIGITS}
+
+
+def iso_published() -> str:
+    """The publication date of the ISO 4217 table in use (YYYY-MM-DD)."""
+    import iso4217
+
+    return iso4217.__published__.isoformat()
+
+
+def currency_digits(currency: str) -> int:
+    """Minor-unit digits of a currency (EUR 2, JPY 0, BHD 3, HUF 2, IQD 3); KeyError if unknown."""
+    code = str(currency).upper()
+    iso = _iso_digits()
+    if code in iso:
+        return iso[code]
+    return _ADDED[code]
+
+
 def known_currencies() -> frozenset[str]:
-    """ISO 4217 codes that babel knows and the ledger can store exactly."""
-    return frozenset(
-        c for c in list_currencies() if len(c) == 3 and get_currency_precision(c) <= STORED_DIGITS
-    )
+    """ISO 4217 codes the ledger can store exactly (what a new ledger's table holds)."""
+    return frozenset(_iso_digits())
+
+
+def register_currency(code: str, digits: int) -> None:
+    """Make a currency that a ledger holds known to this process (ISO's digits still win
+    for an ISO code; called for every row of a ledger's table when it is opened)."""
+    _ADDED[str(code)] = int(digits)
+
+
+def check_new_currency(code: str, digits) -> tuple[str, int]:
+    """A currency to add, checked: (CODE, digits). Raises BadInput."""
+    from .errors import BadInput
+
+    text = str(code).strip()
+    if not _CODE.fullmatch(text):
+        raise BadInput(f"currency {code!r}: give a three-letter code in capitals, such as XBT")
+    if text in _iso_digits():
+        raise BadInput(f"{text} is an ISO 4217 currency with {_iso_digits()[text]} decimals already; "
+                       "nothing to add")
+    d = parse_decimal(str(digits))
+    if d is None or d != d.to_integral_value() or not 0 <= d <= STORED_DIGITS:
+        raise BadInput(f"digits {digits!r}: give the currency's decimals as 0, 1, 2 or 3 "
+                       "(the ledger stores amounts with 3 decimals)")
+    return text, int(d)
+
+
+def step_milli(digits: int) -> int:
+    """One minor unit in thousandths (the ledger's currencies.step_milli): 2 -> 10."""
+    return 10 ** (STORED_DIGITS - digits)
 
 
 def quantum(digits: int) -> Decimal:
@@ -58,26 +118,39 @@ def prorate(amount: Decimal, part: Decimal, whole: Decimal, currency: str) -> De
     Done with Decimal at 50 digits, far past any stored amount, so the only rounding
     is the final half-up one.
     """
-    from decimal import localcontext
-
     with localcontext() as ctx:
         ctx.prec = 50
         return round_money(Decimal(amount) * Decimal(part) / Decimal(whole), currency)
 
 
-def to_decimal(text: str) -> Decimal | None:
-    try:
-        d = Decimal(text)
-    except (InvalidOperation, TypeError, ValueError):
+# A plain number as files and options write it: ASCII digits, an optional sign, one '.'.
+# Decimal() alone would also take "1_0" (10), Arabic-Indic or full-width digits, "1e3",
+# "NaN" and surrounding spaces; none of them is a number a person typed in our format.
+_PLAIN = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def parse_decimal(text) -> Decimal | None:
+    """The exact value of a plain number (``12.50``, ``-3``, ``+0.5``); None for anything else."""
+    if not isinstance(text, str) or not _PLAIN.fullmatch(text):
         return None
-    return d if d.is_finite() else None
+    return Decimal(text)
+
+
+def to_decimal(text: str) -> Decimal | None:
+    return parse_decimal(text)
+
+
+def significant_decimals(d: Decimal) -> int:
+    """Decimals once trailing zeros are dropped: 12.5000 -> 1, 12.000 -> 0."""
+    exp = d.normalize().as_tuple().exponent
+    return max(0, -exp) if isinstance(exp, int) else 0
 
 
 def plain_decimal(value) -> str:
     """A number as exact text without trailing zeros (2.500000 -> 2.5); other text as it is."""
     try:
         d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
+    except (ArithmeticError, ValueError):
         return str(value)
     return f"{d.normalize():f}" if d.is_finite() else str(value)
 
@@ -94,3 +167,25 @@ def __getattr__(name: str):
         value = globals()[name] = pa.decimal128(*_ARROW[name])
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def add_currency(db, code: str, digits) -> tuple[str, int]:
+    """Add a currency that ISO 4217 (the package) lacks to a ledger's ``currencies`` table.
+
+    Refused when the code is an ISO one, or already in the ledger with other decimals;
+    adding it again with the same decimals changes nothing. Returns (CODE, digits).
+    """
+    from .errors import BadInput
+
+    code, digits = check_new_currency(code, digits)
+    with db.transaction():
+        held = db.scalar("SELECT digits FROM currencies WHERE currency = $c", {"c": code})
+        if held is not None and held != digits:
+            raise BadInput(f"{code} is in the ledger already, with {held} decimals; amounts in it "
+                           "may depend on that, so it cannot be changed")
+        if held is None:
+            db.execute("INSERT INTO currencies VALUES ($c, $d, $s)",
+                       {"c": code, "d": digits, "s": step_milli(digits)})
+            db.audit("add-currency", detail={"currency": code, "digits": digits})
+    register_currency(code, digits)
+    return code, digits

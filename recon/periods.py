@@ -34,29 +34,36 @@ from .errors import BadInput
 if TYPE_CHECKING:
     import pandas as pd
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII digits only (\d takes ٢٠٢٦)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 #: report tables that are not part of a close's digest: the GL comparison depends on a
 #: file given at report time, not on the ledger
 NOT_DIGESTED = ("gl",)
 
 
 def parse_date(value, what: str) -> dt.date:
-    """A day given as a date or as YYYY-MM-DD text; ``what`` names it in the refusal."""
+    """A day given as a date or as YYYY-MM-DD text exactly (fromisoformat alone also takes
+    20261001 and 2026-W40); ``what`` names it in the refusal."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        if _ISO_DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
     except ValueError:
-        raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD") from None
+        pass
+    raise BadInput(f"{what} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-10-31")
 
 
 def parse_period(period: str) -> tuple[dt.date, dt.date]:
     """'2026-10' -> (first day, last day) of that calendar month."""
     m = _PERIOD.match(str(period).strip())
-    if not m or not 1 <= int(m[2]) <= 12 or not 1 <= int(m[1]) <= 9998:
-        raise BadInput(f"--period {period!r}: give a calendar month as YYYY-MM, e.g. 2026-10")
+    # from 1900: the report rebuilds the ledger at the end of the month before (0001-01
+    # has none: OverflowError, exit 3)
+    if not m or not 1 <= int(m[2]) <= 12 or not 1900 <= int(m[1]) <= 9998:
+        raise BadInput(f"--period {period!r}: give a calendar month as YYYY-MM (1900-01 to 9998-12), e.g. 2026-10")
     start = dt.date(int(m[1]), int(m[2]), 1)
     nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
     return start, nxt - dt.timedelta(days=1)

@@ -37,8 +37,12 @@ ARROW = {
     # free text that the ledger itself writes at length (audit details, close digests)
     "longtext": pya.string(),
 }
-# digits after the decimal point that a kind may carry
+# digits after the decimal point that a kind may carry (more are fine when they are
+# trailing zeros: 12.5000, or a Parquet DECIMAL(38,10) holding 12.50)
 SCALE = {"money": 3, "quantity": 6, "rate": 6}
+# digits before the point that the ledger's column holds: DECIMAL(18,3) 15, DECIMAL(18,6)
+# 12, DECIMAL(9,6) 3 (a tax rate of 1000 = 100,000 % is not a rate); ints: BIGINT
+INTEGER_DIGITS = {"money": 15, "quantity": 12, "rate": 3, "int": 18}
 MAX_TEXT = 2000
 MAX_LONGTEXT = 1_000_000
 
@@ -53,10 +57,16 @@ class Field:
     unique: bool = False
     positive: bool = False  # > 0 (otherwise numbers are >= 0)
     signed: bool = False  # may be negative (a GL balance); no sign check
+    max_digits: int | None = None  # digits before the point, if fewer than the kind's
+    free_text: bool = False  # spaces around the text are kept (reason, memo, description)
 
     @property
     def dtype(self) -> pd.ArrowDtype:
         return pd.ArrowDtype(ARROW[self.kind])
+
+    @property
+    def integer_digits(self) -> int:
+        return self.max_digits or INTEGER_DIGITS[self.kind]
 
 
 # how a file says yes or no (Excel writes TRUE/FALSE, pandas True/False)
@@ -74,8 +84,8 @@ TABLES: dict[str, list[Field]] = {
         Field("currency", "id"),
         Field("total", "money", required=False, optional_column=True),
         Field("unpaid_amount", "money", required=False, optional_column=True),
-        Field("reason", "text", required=False, optional_column=True),
-        Field("memo", "text", required=False, optional_column=True),
+        Field("reason", "text", required=False, optional_column=True, free_text=True),
+        Field("memo", "text", required=False, optional_column=True, free_text=True),
         Field("origin", "enum", required=False, optional_column=True,
               choices=("manual", "full", "bulk", "cancellation")),
         Field("batch_id", "text", required=False, optional_column=True),
@@ -87,8 +97,9 @@ TABLES: dict[str, list[Field]] = {
     "invoice_items": [
         Field("item_id", "id", unique=True),
         Field("invoice_id", "id"),
-        Field("line_no", "int", positive=True),
-        Field("description", "text", required=False),
+        # INTEGER in the ledger: 9 digits, not 10, keep every value below 2^31
+        Field("line_no", "int", positive=True, max_digits=9),
+        Field("description", "text", required=False, free_text=True),
         Field("quantity", "quantity", positive=True),
         Field("unit_price", "quantity"),
         Field("tax_rate", "rate"),
@@ -252,17 +263,41 @@ def _ok(series: pd.Series, mask: pya.Array) -> pd.Series:
     )
 
 
-_NUMBER = r"^[+]?[0-9]+(\.[0-9]+)?$"
+# A plain number: ASCII digits (RE2's [0-9] is ASCII only), an optional sign, one '.'.
+_SHAPE = {"int": r"^[+-]?[0-9]+$", "decimal": r"^[+-]?[0-9]+(\.[0-9]*)?$"}
 
 
-def _number_check(kind: str) -> pa.Check:
-    scale = SCALE.get(kind, 0)
-    pattern = r"^[+-]?[0-9]{1,18}$" if kind == "int" else rf"^[+-]?[0-9]{{1,15}}(\.[0-9]{{0,{scale}}})?$"
+def _number_pattern(f: Field) -> str:
+    """What the ledger can hold exactly: at most the column's digits before the point
+    (leading zeros aside) and its scale after it (trailing zeros aside)."""
+    whole = rf"[+-]?0*[0-9]{{1,{f.integer_digits}}}"
+    if f.kind == "int":
+        return rf"^{whole}$"
+    return rf"^{whole}(\.[0-9]{{0,{SCALE[f.kind]}}}0*)?$"
+
+
+def _number_check(f: Field) -> pa.Check:
+    pattern = _number_pattern(f)
 
     def check(s: pd.Series) -> pd.Series:
         return _ok(s, pc.match_substring_regex(_arrow(s), pattern))
 
-    return pa.Check(check, name=f"number:{kind}")
+    # One pass over the column; a failing cell is told apart (not a number, too large,
+    # too many decimals) only in number_failure, for the few cells that fail.
+    return pa.Check(check, name=f"number:{f.kind}")
+
+
+def number_failure(value: str, f: Field) -> str:
+    """Why a cell failed the number check: number:KIND, range:KIND or scale:KIND."""
+    import re
+
+    text = str(value)
+    if not re.fullmatch(_SHAPE["int" if f.kind == "int" else "decimal"], text, re.ASCII):
+        return f"number:{f.kind}"
+    whole = text.lstrip("+-").split(".")[0].lstrip("0")
+    if len(whole) > f.integer_digits:
+        return f"range:{f.kind}"
+    return f"scale:{f.kind}"
 
 
 def _date_check() -> pa.Check:
@@ -329,7 +364,7 @@ def _text_checks(f: Field) -> list[pa.Check]:
     if f.kind == "timestamp":
         checks.append(_timestamp_check())
     if f.kind in SCALE or f.kind == "int":
-        checks.append(_number_check(f.kind))
+        checks.append(_number_check(f))
         if not f.signed:
             checks += _sign_check(f.positive)
     elif f.kind == "date":
@@ -375,14 +410,24 @@ def typed_schema(table: str) -> pa.DataFrameSchema:
 
 
 # -- what a failed check means, in an analyst's words ------------------------------------
+_PLAIN_FIX = "digits 0-9 and '.' as the decimal point, no currency sign, spaces or separators; or set the format in a mapping file"
 _REASONS = {
     "column_in_dataframe": ("required column is missing", "add the column, or map the export's column name to it in a mapping file"),
     "not_nullable": ("a value is required", "fill in the value"),
     "field_uniqueness": ("duplicate value: the id appears more than once", "keep one row per id"),
-    "number:money": ("not an amount with at most 3 decimals", "write a plain number such as 1234.50 (no currency sign, '.' as decimal point, or set the format in a mapping file)"),
-    "number:quantity": ("not a number with at most 6 decimals", "write a plain number such as 2.5"),
-    "number:rate": ("not a rate with at most 6 decimals", "write the rate as a fraction such as 0.24"),
+    "number:money": ("not an amount", f"write a plain number such as 1234.50 ({_PLAIN_FIX})"),
+    "number:quantity": ("not a number", f"write a plain number such as 2.5 ({_PLAIN_FIX})"),
+    "number:rate": ("not a rate", "write the rate as a plain fraction such as 0.24"),
     "number:int": ("not a whole number", "write a whole number such as 3"),
+    "range:money": ("too large: the ledger holds amounts below 10^15", "check the value; split what it stands for"),
+    "range:quantity": ("too large: the ledger holds quantities and unit prices below 10^12", "check the value"),
+    "range:rate": ("too large for a rate: the ledger holds rates below 1000 (a fraction: 0.24 is 24 %)",
+                   "write the rate as a fraction such as 0.24"),
+    "range:int": ("too large: at most {digits} digits", "check the value"),
+    # reworded with the row's currency where it is known (transfer.import_dir)
+    "scale:money": ("more decimals than any currency the ledger holds (3)", "round the amount to its currency's minor unit"),
+    "scale:quantity": ("more than 6 decimals", "round it to 6 decimals"),
+    "scale:rate": ("more than 6 decimals", "round the rate to 6 decimals"),
     "date": ("not a valid date", "write the date as YYYY-MM-DD, e.g. 2026-10-31"),
     "choice": ("not an allowed value", "use one of the values the contract lists"),
     "length": (f"text longer than {MAX_TEXT} characters", "shorten it"),
@@ -391,6 +436,16 @@ _REASONS = {
     "positive": ("must be greater than 0", "use a positive number"),
     "not_negative": ("must not be negative", "use 0 or a positive number"),
 }
+# the problem code of a check, where it is not the check's name
+_CODES = {"scale:money": "too_many_decimals"}
+
+
+def reason(code: str, field: Field | None = None) -> tuple[str, str | None]:
+    """(reason, fix) of a check's code, in an analyst's words."""
+    text, fix = _REASONS.get(code, (code, None))
+    if field is not None and "{digits}" in text:
+        text = text.format(digits=field.integer_digits)
+    return text, fix
 
 
 def failures_to_problems(
@@ -408,7 +463,9 @@ def failures_to_problems(
         key = check.split("(")[0]
         if check.startswith("isin") or check == "choice":
             key = "choice"
-        reason, fix = _REASONS.get(key, (check, None))
+        if key.startswith("number:") and column in fields and not pd.isna(rec.failure_case):
+            key = number_failure(rec.failure_case, fields[column])
+        text, fix = reason(key, fields.get(column))
         if key == "choice" and column in fields:
             fix = "use one of: " + ", ".join(fields[column].choices)
         if key == "column_in_dataframe":
@@ -418,8 +475,8 @@ def failures_to_problems(
             value = None if pd.isna(rec.failure_case) else rec.failure_case
             row = None if pd.isna(rec.index) else int(rec.index)
         out.append(
-            Problem(reason=reason, file=file, row=row, column=names.get(column, column),
-                    value=value, fix=fix, code=key)
+            Problem(reason=text, file=file, row=row, column=names.get(column, column),
+                    value=value, fix=fix, code=_CODES.get(key, key))
         )
     out.sort(key=lambda p: (p.row is not None, p.row or 0, p.column or ""))
     return out[:limit] if limit else out

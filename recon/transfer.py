@@ -22,12 +22,13 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from . import sql
 from .db import Database
 from .errors import BadInput, Problem
-from .files import FileFormat, find_table_file, load
+from .files import SUFFIXES, Checked, FileFormat, check_file, name_currency_decimals
 from .links import apply_after_import
 from .overlap import KINDS, Overlap, classify
 from .overlap import apply as apply_updates
@@ -98,35 +99,68 @@ IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
                          "date links and refunds on or after the items they draw on"),
     "history_into_used_ledger": ("the ledger's own history is restored only into a new ledger",
                                  "import it with `recon init --from` into a new ledger, or leave the file out"),
+    "net_differs": ("net amount is more than one minor unit away from quantity × unit price, rounded ({a})",
+                    "export the net the platform computed; if discounts or minimum charges make it differ, "
+                    "set net_may_differ = true in a mapping file (--mapping)"),
+    "total_out_of_range": ("the invoice's items add up to {a}, more than the ledger holds (below 10^15)",
+                           "check the amounts; split the invoice"),
 }
 
 
 def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = None, *,
-               date: dt.date | None = None, update: bool = False, dry_run: bool = False) -> ImportCounts:
+               date: dt.date | None = None, update: bool = False, dry_run: bool = False,
+               rejects: str | Path | None = None) -> ImportResult:
     """Import the tables' files from ``directory``, all or nothing (``date``: the import's
-    day, on which available credits are applied to new debits; default today)."""
+    day, on which available credits are applied to new debits; default today).
+
+    Refused (BadInput, nothing changed) on any problem: whole-file ones (unreadable, not
+    UTF-8, a required column missing) first, then every bad row, all of them also in a
+    rejects file (``rejects``, by default ``<folder>.rejects.csv`` beside the folder, so a
+    later import of the folder never meets it). The result lists the files imported,
+    the files and columns ignored, and the rows whose net differs (when allowed).
+    """
+    fmt = fmt or FileFormat()
     directory = Path(directory)
     if not directory.is_dir():
         raise BadInput(f"{directory}: not a folder; give the folder holding invoices.csv, invoice_items.csv, …")
-    frames: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    for table in TABLE_FILES:
-        path = find_table_file(directory, table)
-        if path is None:
-            continue
-        try:
-            frames[table] = load(path, table, fmt)
-        except BadInput as exc:
-            problems += exc.problems or [Problem(reason=exc.message)]
-    if not frames and not problems:
+    found, ignored = discover(directory)
+    if not found:
         raise BadInput(
             f"{directory}: no invoices, invoice_items, payments or invoice_links file "
-            "(.csv, .parquet or .xlsx) found"
-        )
+            "(.csv, .parquet or .xlsx) found" + _ignored_note(ignored))
+    checked: dict[str, Checked] = {}
+    problems: list[Problem] = []
+    for table, path in found.items():
+        try:
+            checked[table] = check_file(path, table, fmt)
+        except BadInput as exc:  # the whole file: unreadable, not UTF-8, ragged, …
+            problems += exc.problems or [Problem(reason=_without_path(exc.message, path),
+                                                 file=str(path), code="file")]
+            continue
+        problems += checked[table].problems
+    what = f"import from {directory}"
     if problems:
-        raise BadInput.from_problems(f"import from {directory}", problems)
-    return import_frames(db, frames, what=f"import from {directory}", date=date, update=update,
-                         dry_run=dry_run)
+        raise _refuse(db, what, directory, rejects, checked, problems)
+    frames = {t: c.typed for t, c in checked.items()}
+    db.execute("SET VARIABLE net_may_differ = $v", {"v": fmt.net_may_differ})
+    try:
+        counts = import_frames(db, frames, what=what, date=date, update=update, dry_run=dry_run)
+    except BadInput as exc:
+        if not exc.problems:
+            raise
+        raise _refuse(db, what, directory, rejects, checked, exc.problems) from None
+    except duckdb.ConstraintException as exc:
+        # a rule the checks above did not word (the transaction rolled back): still the
+        # files' fault, said in the ledger's terms
+        detail = str(exc).strip().splitlines()[0]
+        raise BadInput(f"{what} refused, nothing changed: the files break a rule of the ledger "
+                       f"({detail}); check links against credit totals and payments") from None
+    finally:
+        db.execute("RESET VARIABLE net_may_differ")
+    return ImportResult(
+        counts, files=[p.name for p in found.values()], ignored=ignored,
+        ignored_columns={found[t].name: c.ignored_columns for t, c in checked.items() if c.ignored_columns},
+        net_differs=_net_differs(db, frames.get("invoice_items")) if fmt.net_may_differ else 0)
 
 
 class ImportCounts(dict):
@@ -165,6 +199,172 @@ class ImportCounts(dict):
             parts.append(("would update: " if self.dry_run else "updated: ")
                          + ", ".join(f"{n:,} {KINDS[k]}" for k, n in self.updated.items()))
         return "; ".join(parts)
+
+
+class ImportResult(ImportCounts):
+    """An import of a folder: its ImportCounts, plus what it found in the folder
+    (``files``), left out (``ignored``: (name, expected name or None);
+    ``ignored_columns``: {file: [columns]}) and the items whose net differs from
+    quantity × unit price, allowed by the mapping (``net_differs``)."""
+
+    def __init__(self, counts: ImportCounts, *, files=(), ignored=(), ignored_columns=None,
+                 net_differs=0):
+        dict.__init__(self, counts)
+        self.__dict__.update(vars(counts))  # skipped, updated, same_credits, updates, dry_run
+        self.files = list(files)
+        self.ignored = list(ignored)
+        self.ignored_columns = dict(ignored_columns or {})
+        self.net_differs = net_differs
+
+    def notes(self) -> list[str]:
+        """Lines for the analyst beside the counts: files read and left out."""
+        lines = [f"files: {', '.join(self.files)}"] if self.files else []
+        if self.ignored:
+            lines.append("ignored files: " + ", ".join(_ignored_name(n, hint) for n, hint in self.ignored))
+        for name, cols in self.ignored_columns.items():
+            lines.append(f"ignored columns of {name} (not in the contract): {', '.join(cols)}")
+        if self.net_differs:
+            lines.append(f"{self.net_differs} item(s) with a net amount other than quantity × unit price "
+                         "(allowed by the mapping: net_may_differ)")
+        return lines
+
+
+def discover(directory: Path) -> tuple[dict[str, Path], list[tuple[str, str | None]]]:
+    """The folder's table files ({table: path}) and the other files, each with the name
+    it was perhaps meant to have (``Payments.CSV`` -> ``payments.csv``)."""
+    import difflib
+
+    found: dict[str, Path] = {}
+    ignored: list[tuple[str, str | None]] = []
+    for p in sorted(directory.iterdir(), key=lambda q: q.name):
+        if p.name.startswith("."):
+            continue  # .DS_Store, editor backups: not an export's
+        if p.is_file() and p.stem in TABLE_FILES and p.suffix in SUFFIXES:
+            if p.stem in found:
+                raise BadInput(f"{directory}: both {found[p.stem].name} and {p.name} exist; keep one file per table")
+            found[p.stem] = p
+            continue
+        stem, suffix = p.stem.strip().lower().replace("-", "_").replace(" ", "_"), p.suffix.lower()
+        close = difflib.get_close_matches(stem, list(TABLE_FILES), n=1, cutoff=0.8)
+        hint = None
+        if p.is_file() and close:
+            hint = f"{close[0]}{suffix if suffix in SUFFIXES else '.csv'}"
+        ignored.append((p.name + ("/" if p.is_dir() else ""), hint))
+    # a near-miss whose table's own file is there is just another file
+    ignored = [(n, h) for n, h in ignored if h is None or Path(h).stem not in found]
+    return {t: found[t] for t in TABLE_FILES if t in found}, ignored
+
+
+def _ignored_name(name: str, hint: str | None) -> str:
+    return f"{name} (expected {hint}?)" if hint else name
+
+
+def _ignored_note(ignored) -> str:
+    if not ignored:
+        return ""
+    return "; it holds " + ", ".join(_ignored_name(n, h) for n, h in ignored) + \
+        " (file names are lower case: invoices.csv, invoice_items.csv, payments.csv, invoice_links.csv)"
+
+
+def _without_path(message: str, path: Path) -> str:
+    prefix = f"{path}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _refuse(db: Database, what: str, directory: Path, rejects, checked: dict[str, Checked],
+            problems: list[Problem]) -> BadInput:
+    """Every problem in the files' own terms, whole-file ones first, also in a rejects file."""
+    by_file = {c.name: c for c in checked.values()}
+    problems = [by_file[p.file].in_file_terms(p) if p.file in by_file else p for p in problems]
+    if any(p.code == "too_many_decimals" for p in problems):
+        problems = _name_currencies(db, checked, problems)
+    order = {c.name: n for n, c in enumerate(checked.values())}
+    problems.sort(key=lambda p: (p.row is not None, order.get(p.file, -1), p.file or "", p.row or 0,
+                                 p.column or ""))
+    whole = sum(p.row is None for p in problems)
+    rows = len({(p.file, p.row) for p in problems if p.row is not None})
+    parts = ([f"{whole} about a whole file"] if whole else []) + (
+        [f"{len(problems) - whole} in {rows} row(s)"] if rows else [])
+    path = _rejects_path(directory, rejects)
+    where = ""
+    try:
+        write_problems(path, problems)
+        where = f"; every problem is in {path}"
+    except OSError as exc:
+        where = f"; the rejects file {path} could not be written ({exc.strerror or exc})"
+    head = problems[0].describe() if len(problems) == 1 else (
+        f"{len(problems)} problems, {' and '.join(parts)}, the first: {problems[0].describe()}")
+    exc = BadInput(f"{what} refused, nothing changed: {head}{where}", problems)
+    exc.rejects = path
+    return exc
+
+
+def _rejects_path(directory: Path, rejects) -> Path:
+    if rejects is not None:
+        return Path(rejects)
+    folder = directory.resolve()
+    return folder.with_name(f"{folder.name}.rejects.csv")
+
+
+def write_problems(path: Path, problems: list[Problem]) -> None:
+    """The rejects file of an import: one line per problem (file, row, column, value, reason, fix)."""
+    if path.is_dir():
+        raise IsADirectoryError(21, "it is a folder; give a file name such as import.rejects.csv")
+    frame = pd.DataFrame({
+        "file": [p.file for p in problems],
+        "row": pd.array([p.row for p in problems], dtype="Int64"),
+        "column": [p.column for p in problems],
+        "value": [None if p.value is None else str(p.value) for p in problems],
+        "reason": [p.reason for p in problems],
+        "fix": [p.fix for p in problems],
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+
+
+def _name_currencies(db: Database, checked: dict[str, Checked], problems: list[Problem]) -> list[Problem]:
+    """"GBP has 2 decimals": each too-many-decimals row's currency, from its own row
+    (invoices) or its invoice's (in the import, else in the ledger)."""
+    digits = dict(db.rows("SELECT currency, digits::INTEGER FROM currencies"))
+    inv = checked.get("invoices")
+    of_id = pd.Series(dtype=object)
+    if inv is not None and {"invoice_id", "currency"} <= set(inv.text.columns):
+        of_id = pd.Series(inv.text["currency"].to_numpy(), index=inv.text["invoice_id"].to_numpy())
+        of_id = of_id[~of_id.index.duplicated()]
+    out = problems
+    for table, key in (("invoices", None), ("invoice_items", "invoice_id"), ("payments", "invoice_id"),
+                       ("invoice_links", "credit_invoice_id"), ("refunds", "credit_invoice_id")):
+        c = checked.get(table)
+        if c is None or (key or "currency") not in c.text.columns:
+            continue
+        if key is None:
+            currency = c.text["currency"]
+        else:
+            ids = c.text[key]
+            missing = sorted(set(ids.dropna()) - set(of_id.index))
+            held = dict(db.rows("SELECT invoice_id, currency FROM invoices WHERE list_contains($ids, invoice_id)",
+                                {"ids": missing})) if missing else {}
+            currency = ids.map(lambda i, held=held: of_id.get(i, held.get(i)))
+        mine = [p for p in out if p.file == c.name]
+        if mine:
+            renamed = dict(zip(map(id, mine), name_currency_decimals(mine, currency, digits), strict=True))
+            out = [renamed.get(id(p), p) for p in out]
+    return out
+
+
+def _net_differs(db: Database, items: pd.DataFrame | None) -> int:
+    """Imported items whose net is more than one minor unit from quantity × unit price."""
+    if items is None or items.empty:
+        return 0
+    db.con.register("imported_items",
+                    items[["invoice_id", "quantity", "unit_price", "net_amount"]].reset_index(drop=True))
+    try:
+        return int(db.scalar(
+            "SELECT count(*) FROM imported_items s JOIN invoices i USING (invoice_id)"
+            " JOIN currencies c USING (currency)"
+            " WHERE net_off(s.quantity, s.unit_price, s.net_amount, c.step_milli)"))
+    finally:
+        db.con.unregister("imported_items")
 
 
 def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = "import",
@@ -263,7 +463,9 @@ def stage_frame(db: Database, stage: str, table: str, frame: pd.DataFrame | None
     df["_row"] = pd.array(df.index.to_numpy(), dtype="int64[pyarrow]")
     df["_file"] = pd.array([frame.attrs.get("source")] * len(df), dtype="string[pyarrow]")
     cols = [c for c in df.columns if c in _columns(db, stage)]
-    db.con.register("incoming", df[cols])
+    # the row numbers are in _row; a non-range index (rows after a blank line) would
+    # otherwise come along as a column __index_level_0__
+    db.con.register("incoming", df[cols].reset_index(drop=True))
     try:
         db.execute(f"INSERT INTO {stage} BY NAME SELECT * FROM incoming")
     finally:

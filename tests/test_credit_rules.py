@@ -222,7 +222,7 @@ def test_into_gathers_items_of_several_debits_of_one_account(lg):
         ("D1", {"I1": "4"}, {}, "exceeds the 3 still creditable", "quantity"),
         ("D1", {"I1": "0"}, {}, "greater than 0", "quantity"),
         ("D1", {"I1": "-1"}, {}, "greater than 0", "quantity"),
-        ("D1", {"I1": "1"}, {"date": "2026-09-30"}, "before debit invoice D1", "credit_date"),
+        ("D1", {"I1": "1"}, {"date": "2026-09-30"}, "before debit invoice D1", "--date"),
         ("D1", {"I1": "1"}, {"into": "D2"}, "is not a credit invoice", "into"),
         ("D1", {"I1": "1"}, {"into": "CN-X"}, "unknown credit invoice", "into"),
     ],

@@ -22,7 +22,7 @@ APPLY = {
     "negative_quantity.csv": "value '-1': must be greater than 0",
     "nan_quantity.csv": "value 'NaN': not a number",
     "inf_quantity.csv": "value 'inf': not a number",
-    "seven_decimals.csv": "value '1.0000001': not a number with at most 6 decimals",
+    "seven_decimals.csv": "value '1.0000001': more than 6 decimals",
     "impossible_date.csv": "value '2026-02-30': not a valid date",
     "text_quantity.csv": "value 'one': not a number",
     "duplicate_rows.csv": "credit item ITM-0000005 in the same credit (put their sum on one row, or pass --sum-repeats)",
@@ -30,6 +30,9 @@ APPLY = {
     "formula_quantity.csv": "value '=1+1': not a number",
     "paid_invoice.csv": "already paid",
     "latin1.csv": "not UTF-8",
+    "underscore_quantity.csv": "value '1_0': not a number",
+    "arabic_indic_quantity.csv": "value '١': not a number",
+    "quantity_at_ten_to_the_twelve.csv": "value '1000000000000': too large: the ledger holds quantities",
 }
 CANCEL = {
     "unknown_item.csv": "value 'ITM-9999999': unknown item",
@@ -39,6 +42,7 @@ CANCEL = {
     "malformed_date.csv": "value '07/08/2026': not a valid date",
     "missing_column.csv": "column cancelled_on: required column is missing",
     "negative_quantity.csv": "value '-1': must be greater than 0",
+    "underscore_quantity.csv": "value '1_0': not a number",
 }
 
 

@@ -1,7 +1,8 @@
 """Hostile files for `recon import`: each is refused with a clear line; nothing changes.
 
 The corpus lives in tests/hostile/import/<case>/ (one folder per case, the files an
-export would hold). Expected words of the message are listed here beside each case.
+export would hold, and a mapping.toml where the case is about a mapping). Expected words
+of the message are listed here beside each case.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ EXPECT = {
     "unknown_invoice_on_item": "value 'NOPE': unknown invoice",
     "nan_amount": "value 'NaN': not an amount",
     "inf_amount": "value 'inf': not an amount",
-    "huge_number": "not a number with at most 6 decimals",
-    "too_many_decimals": "more decimals than the currency has (2)",
+    "huge_number": "too large: the ledger holds quantities and unit prices below 10^12",
+    "too_many_decimals": "value '124.001': EUR has 2 decimals",
     "zero_quantity": "must be greater than 0",
     "negative_quantity": "must be greater than 0",
     "impossible_date": "value '2026-02-30': not a valid date",
@@ -36,13 +37,32 @@ EXPECT = {
     "formula_currency": "value '=1+1': unknown currency",
     "very_long_string": "text longer than 2000 characters",
     "latin1_bytes": "not UTF-8",
-    "ragged_row": "cannot read it as CSV",
+    "ragged_row": "row 3: has 9 fields, the header 7",
     "mixed_currency_link": "differ in account or currency",
     "amount_not_net_plus_tax": "amount is not net_amount + tax_amount",
     "total_not_sum_of_items": "stated total differs from the sum of its items",
     "payment_unknown_invoice": "value 'GHOST': unknown invoice",
     "bad_type": "value 'refund': not an allowed value",
     "already_in_ledger": "already in the ledger",
+    # values the ledger cannot hold
+    "quantity_at_ten_to_the_twelve": "value '1000000000000': too large: the ledger holds quantities",
+    "tax_rate_too_large": "value '1000': too large for a rate",
+    "line_no_too_large": "value '3000000000': too large: at most 9 digits",
+    "total_beyond_the_ledger": "the invoice's items add up to 1800000000000000.000, more than the ledger holds",
+    # numbers read strictly, decimals worded with the currency
+    "arabic_indic_digits": "value '١٠': not a number",
+    "underscore_in_number": "value '1_0': not a number",
+    "fourth_decimal_on_gbp": "value '12.5001': GBP has 2 decimals",
+    "net_not_quantity_times_price": "value '90.00': net amount is more than one minor unit away from quantity × unit price",
+    "too_few_fields": "row 2: has 8 fields, the header 10",
+    # mappings (mapping.toml in the case's folder)
+    "thousands_is_the_decimal_mark": "thousands '.' is also the decimal mark",
+    "thousands_not_in_groups_of_three": "value '1,5': does not fit the mapping's number format",
+    "dot_in_a_decimal_comma_file": "value '136.40': does not fit the mapping's number format (decimal ',', no '.')",
+    "mapping_delimiter_of_two_characters": "delimiter ';;': give one character",
+    "mapping_thousands_a_number": "thousands = 5: give it as text in quotes",
+    "mapping_columns_a_number": "columns must be a table",
+    "mapping_name_already_in_the_file": "the mapping renames column 'description' to 'invoice_id', but the file has",
 }
 
 
@@ -51,13 +71,18 @@ def test_the_corpus_and_the_expectations_match():
 
 
 @pytest.mark.parametrize("case", sorted(EXPECT))
-def test_hostile_import_is_refused(recon_main, sample_copy, case):
+def test_hostile_import_is_refused(recon_main, sample_copy, tmp_path, case):
     before = fingerprint(sample_copy)
-    code, out, err = recon_main("import", "--ledger", sample_copy, CORPUS / case)
+    rejects = tmp_path / "import.rejects.csv"
+    mapping = CORPUS / case / "mapping.toml"
+    extra = ["--mapping", mapping] if mapping.exists() else []
+    code, out, err = recon_main("import", "--ledger", sample_copy, CORPUS / case, "--rejects", rejects, *extra)
     assert code == 2, (out, err)
     assert EXPECT[case] in err, err
     assert "Traceback" not in err
     assert fingerprint(sample_copy) == before
+    if not mapping.exists() or "mapping file" not in err:  # a bad mapping is refused before any file is read
+        assert rejects.exists() and f"every problem is in {rejects}" in err
 
 
 def test_ids_with_quotes_and_formula_text_are_just_data(tmp_path):

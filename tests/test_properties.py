@@ -8,6 +8,7 @@ agrees with the SQL engine on every credited item.
 from __future__ import annotations
 
 import itertools
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 import pandas as pd
@@ -41,7 +42,9 @@ def ledgers(draw):
                 net = D(minor).scaleb(-CURRENCIES[cur])
                 rate = draw(st.sampled_from(["0", "0.24", "0.2", "0.13"]))
                 tax = round_money(net * D(rate), cur)
-                item_rows.append(f"I{next(n_item)},{inv},{line},x,{qty},1,{rate},{net},{tax},{net + tax}")
+                # the unit price that the net is quantity × unit price of (import checks it)
+                price = (net / D(qty)).quantize(D("0.000001"), rounding=ROUND_HALF_UP)
+                item_rows.append(f"I{next(n_item)},{inv},{line},x,{qty},{price},{rate},{net},{tax},{net + tax}")
     return (
         "invoice_id,account_id,type,invoice_date,currency\n" + "\n".join(inv_rows),
         "item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount\n"

@@ -6,8 +6,15 @@ WITH inv AS (
     SELECT invoice_id, account_id, type, currency, invoice_date FROM invoices
     WHERE invoice_id NOT IN (SELECT invoice_id FROM s_invoices)
 ),
+-- the ledger's currencies and those a restored export brings (an added one, XBT)
+cur AS (
+    SELECT currency, digits, step_milli FROM currencies
+    UNION ALL
+    SELECT currency, digits, (10 ^ (3 - digits))::INTEGER FROM s_currencies
+    WHERE currency NOT IN (SELECT currency FROM currencies) AND digits BETWEEN 0 AND 3
+),
 inv_cur AS (
-    SELECT inv.*, c.step_milli FROM inv LEFT JOIN currencies c USING (currency)
+    SELECT inv.*, c.step_milli FROM inv LEFT JOIN cur c USING (currency)
 ),
 inv_void AS (
     SELECT invoice_id, coalesce(voided_on, invoice_date) AS voided_on FROM s_invoices
@@ -20,11 +27,11 @@ SELECT _file, _row, 'invoice_id' AS col, invoice_id AS value, 'id_exists' AS cod
 FROM s_invoices WHERE invoice_id IN (SELECT invoice_id FROM invoices)
 UNION ALL
 SELECT _file, _row, 'currency', currency, 'unknown_currency', NULL
-FROM s_invoices WHERE currency NOT IN (SELECT currency FROM currencies)
+FROM s_invoices WHERE currency NOT IN (SELECT currency FROM cur)
 UNION ALL
 SELECT _file, _row, col, v::VARCHAR, 'too_many_decimals', digits::VARCHAR
 FROM (UNPIVOT (SELECT s._file, s._row, s.total, s.unpaid_amount, c.digits, c.step_milli
-               FROM s_invoices s JOIN currencies c USING (currency))
+               FROM s_invoices s JOIN cur c USING (currency))
       ON total, unpaid_amount INTO NAME col VALUE v)
 WHERE milli(v) % step_milli <> 0
 UNION ALL
@@ -43,7 +50,7 @@ FROM s_items s WHERE s.invoice_id NOT IN (SELECT invoice_id FROM inv)
 UNION ALL
 SELECT _file, _row, col, v::VARCHAR, 'too_many_decimals', digits::VARCHAR
 FROM (UNPIVOT (SELECT s._file, s._row, s.net_amount, s.tax_amount, s.amount, c.digits, c.step_milli
-               FROM s_items s JOIN inv_cur i USING (invoice_id) JOIN currencies c USING (currency))
+               FROM s_items s JOIN inv_cur i USING (invoice_id) JOIN cur c USING (currency))
       ON net_amount, tax_amount, amount INTO NAME col VALUE v)
 WHERE milli(v) % step_milli <> 0
 UNION ALL
@@ -85,7 +92,7 @@ SELECT s._file, s._row, 'invoice_id', s.invoice_id, 'payment_on_credit', NULL
 FROM s_payments s JOIN inv i USING (invoice_id) WHERE i.type = 'credit'
 UNION ALL
 SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
-FROM s_payments s JOIN inv i USING (invoice_id) JOIN currencies c USING (currency)
+FROM s_payments s JOIN inv i USING (invoice_id) JOIN cur c USING (currency)
 WHERE milli(s.amount) % c.step_milli <> 0
 -- links
 UNION ALL
@@ -104,7 +111,7 @@ FROM s_links s JOIN inv c ON c.invoice_id = s.credit_invoice_id JOIN inv d ON d.
 WHERE s.linked_on < greatest(c.invoice_date, d.invoice_date)
 UNION ALL
 SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
-FROM s_links s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN currencies c USING (currency)
+FROM s_links s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN cur c USING (currency)
 WHERE milli(s.amount) % c.step_milli <> 0
 UNION ALL
 SELECT _file, _row, 'unlinked_on', unlinked_on::VARCHAR, 'unlink_before_link', linked_on::VARCHAR
@@ -150,7 +157,7 @@ SELECT s._file, s._row, 'credit_invoice_id', s.credit_invoice_id, 'refund_not_cr
 FROM s_refunds s LEFT JOIN inv c ON c.invoice_id = s.credit_invoice_id WHERE c.type IS DISTINCT FROM 'credit'
 UNION ALL
 SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
-FROM s_refunds s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN currencies c USING (currency)
+FROM s_refunds s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN cur c USING (currency)
 WHERE milli(s.amount) % c.step_milli <> 0
 UNION ALL
 SELECT s._file, s._row, 'refunded_on', s.refunded_on::VARCHAR, 'refund_too_early', c.invoice_date::VARCHAR
@@ -160,8 +167,10 @@ UNION ALL
 SELECT _file, _row, 'batch_id', batch_id, 'id_exists', NULL
 FROM s_batches WHERE batch_id IN (SELECT batch_id FROM batches)
 UNION ALL
+-- an export with fewer decimals than this ledger gives (a ledger made with CLDR's HUF 0,
+-- restored where ISO 4217 gives 2) holds amounts that are valid here too
 SELECT s._file, s._row, 'digits', s.digits::VARCHAR, 'currency_digits_differ', c.digits::VARCHAR
-FROM s_currencies s JOIN currencies c USING (currency) WHERE s.digits <> c.digits
+FROM s_currencies s JOIN currencies c USING (currency) WHERE s.digits > c.digits
 UNION ALL
 SELECT _file, _row, 'digits', digits::VARCHAR, 'digits_out_of_range', NULL
 FROM s_currencies WHERE digits NOT BETWEEN 0 AND 3
@@ -182,4 +191,23 @@ FROM (
     UNION ALL SELECT _file, _row, 'unlinked_on', unlinked_on FROM s_links
 )
 WHERE day <= $locked_through
+-- a debit item's net amount against quantity × unit price: more than one minor unit off
+-- is refused, unless the mapping allows it (net_may_differ: discounts, minimum charges),
+-- which transfer.import_dir sets as a variable for this run. Not credit items: their net
+-- is the cumulative share of the debit item's (SPEC §3), their quantity an equivalent.
+UNION ALL
+SELECT s._file, s._row, 'net_amount', s.net_amount::VARCHAR, 'net_differs',
+       from_milli(share_milli(micro(s.quantity), micro(s.unit_price), 1000000000, i.step_milli))::VARCHAR
+FROM s_items s JOIN inv_cur i USING (invoice_id)
+WHERE i.type = 'debit' AND NOT coalesce(getvariable('net_may_differ'), false) AND i.step_milli IS NOT NULL
+  AND net_off(s.quantity, s.unit_price, s.net_amount, i.step_milli)
+-- an invoice total the ledger's DECIMAL(18,3) cannot hold (items of the file and of the
+-- ledger together); reported on the invoice's first item in the file
+UNION ALL
+SELECT any_value(s._file), min(s._row), 'amount', NULL, 'total_out_of_range',
+       (sum(s.amount) + coalesce(any_value(h.held), 0))::VARCHAR
+FROM s_items s
+LEFT JOIN (SELECT invoice_id, sum(amount) AS held FROM invoice_items GROUP BY invoice_id) h USING (invoice_id)
+GROUP BY s.invoice_id
+HAVING sum(s.amount) + coalesce(any_value(h.held), 0) > 999999999999999.999
 ORDER BY 1, 2, 3

@@ -17,6 +17,10 @@ CREATE OR REPLACE TEMP MACRO share_milli(n, c, q, step) AS CASE
          AND step BETWEEN 1 AND 2147483647
     THEN (((n::BIGINT * c::BIGINT * 2 + q::BIGINT * step) // (2 * q::BIGINT * step)) * step)::HUGEINT
     ELSE ((n::HUGEINT * c::HUGEINT * 2 + q::HUGEINT * step) // (2 * q::HUGEINT * step)) * step END;
+-- A net amount more than one minor unit (step, in milli) away from
+-- round_half_up(quantity × unit_price): micro × micro is in 10^-12, so / 10^9 gives milli.
+CREATE OR REPLACE TEMP MACRO net_off(quantity, unit_price, net, step) AS
+    abs(milli(net) - share_milli(micro(quantity), micro(unit_price), 1000000000, step)) > step;
 -- A credit item's id: <credit invoice>-<line>, the line zero-padded to 3 digits and
 -- wider past 999 (lpad alone would cut line 1000 to "100", an id already taken).
 CREATE OR REPLACE TEMP MACRO line_id(credit, line) AS
