@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="take the platform's changes of rows the ledger holds (a debit voided, a due date "
                         "moved, a payment reversed, a link ended) as dated facts")
     p.add_argument("--dry-run", action="store_true", help="show what would be added, skipped and updated; save nothing")
+    p.add_argument("--rejects", metavar="FILE",
+                   help="where to list rows that conflict with the ledger (default: DIR.rejects.csv beside DIR)")
 
     p = sub.add_parser(
         "credit", help="credit items of a debit invoice, or all of it",
@@ -216,11 +218,24 @@ def cmd_init(args) -> int:
 
 
 def cmd_import(args) -> int:
+    from pathlib import Path
+
     from .ledger import Ledger
 
-    with Ledger(args.ledger) as lg:
-        counts = lg.import_dir(args.directory, args.mapping, date=args.date, update=args.update,
-                               dry_run=args.dry_run)
+    try:
+        with Ledger(args.ledger) as lg:
+            counts = lg.import_dir(args.directory, args.mapping, date=args.date, update=args.update,
+                                   dry_run=args.dry_run)
+    except BadInput as exc:
+        from .overlap import conflicts_frame
+        from .report.render import write_csv
+
+        conflicts = conflicts_frame(exc.problems)
+        if len(conflicts):  # rows the ledger holds otherwise: each listed with both values
+            path = Path(args.rejects or f"{Path(args.directory).resolve()}.rejects.csv")
+            write_csv(conflicts, path)
+            print(f"recon import: {len(conflicts):,} conflict(s) with the ledger listed in {path}", file=sys.stderr)
+        raise
     print(counts.summary())
     updates = counts.updates
     if updates is not None and len(updates):
