@@ -233,8 +233,12 @@ def cmd_import(args) -> int:
         conflicts = conflicts_frame(exc.problems)
         if len(conflicts):  # rows the ledger holds otherwise: each listed with both values
             path = Path(args.rejects or f"{Path(args.directory).resolve()}.rejects.csv")
-            write_csv(conflicts, path)
-            print(f"recon import: {len(conflicts):,} conflict(s) with the ledger listed in {path}", file=sys.stderr)
+            try:
+                write_csv(conflicts, path)
+                print(f"recon import: {len(conflicts):,} conflict(s) with the ledger listed in {path}",
+                      file=sys.stderr)
+            except OSError as err:  # the refusal stands; only its listing is missing
+                print(f"recon import: cannot write {path} ({err.strerror}); give --rejects FILE", file=sys.stderr)
         raise
     print(counts.summary())
     updates = counts.updates

@@ -42,7 +42,8 @@ EXPECT = {
     "total_not_sum_of_items": "stated total differs from the sum of its items",
     "payment_unknown_invoice": "value 'GHOST': unknown invoice",
     "bad_type": "value 'refund': not an allowed value",
-    "already_in_ledger": "already in the ledger",
+    # an invoice the ledger holds, with another account: a conflict, never an overwrite
+    "already_in_ledger": "conflicts with the ledger, where INV-2026-000001 has account id 'ACC-1006'",
 }
 
 
@@ -51,9 +52,10 @@ def test_the_corpus_and_the_expectations_match():
 
 
 @pytest.mark.parametrize("case", sorted(EXPECT))
-def test_hostile_import_is_refused(recon_main, sample_copy, case):
+def test_hostile_import_is_refused(recon_main, sample_copy, case, tmp_path):
     before = fingerprint(sample_copy)
-    code, out, err = recon_main("import", "--ledger", sample_copy, CORPUS / case)
+    code, out, err = recon_main("import", "--ledger", sample_copy, CORPUS / case, "--rejects",
+                                tmp_path / "rejects.csv")
     assert code == 2, (out, err)
     assert EXPECT[case] in err, err
     assert "Traceback" not in err
