@@ -59,6 +59,15 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
 }
 
 
+@dataclass(frozen=True)
+class Conflict(Problem):
+    """A row of the file that conflicts with the ledger: the ledger's id and value beside
+    the file's (``value``), for the rejects file."""
+
+    id: str | None = None
+    ledger_value: str | None = None
+
+
 @dataclass
 class Overlap:
     """What an overlapping import found: ``skipped`` ({table: rows the ledger holds the
@@ -146,9 +155,10 @@ def _conflict(file, row, column, value, table, ident, ledger, updatable, *, by_s
     held = "none" if ledger is None else repr(ledger)
     if column == "status":
         held = "void" if ledger is not None else "not void"
-    return Problem(reason=reason.format(id=ident, column=column.replace("_", " ") if column != "status" else "status",
-                                        ledger=held),
-                   file=file, row=row, column=column, value=value if value is not None else "", fix=fix, code=code)
+    return Conflict(reason=reason.format(id=ident, column=column.replace("_", " ") if column != "status" else "status",
+                                         ledger=held),
+                    file=file, row=row, column=column, value=value if value is not None else "", fix=fix, code=code,
+                    id=ident, ledger_value=held if column == "status" else None if ledger is None else str(ledger))
 
 
 def _problem(file, row, column, value, code, a) -> Problem:

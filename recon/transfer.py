@@ -307,13 +307,16 @@ def _rejects_path(directory: Path, rejects) -> Path:
 
 
 def write_problems(path: Path, problems: list[Problem]) -> None:
-    """The rejects file of an import: one line per problem (file, row, column, value, reason, fix)."""
+    """The rejects file of an import: one line per problem (file, row, column, value, reason,
+    fix); a row that conflicts with the ledger also names the id and the ledger's value."""
     if path.is_dir():
         raise IsADirectoryError(21, "it is a folder; give a file name such as import.rejects.csv")
     frame = pd.DataFrame({
         "file": [p.file for p in problems],
         "row": pd.array([p.row for p in problems], dtype="Int64"),
+        "id": [getattr(p, "id", None) for p in problems],
         "column": [p.column for p in problems],
+        "ledger_value": [getattr(p, "ledger_value", None) for p in problems],
         "value": [None if p.value is None else str(p.value) for p in problems],
         "reason": [p.reason for p in problems],
         "fix": [p.fix for p in problems],

@@ -43,7 +43,8 @@ EXPECT = {
     "total_not_sum_of_items": "stated total differs from the sum of its items",
     "payment_unknown_invoice": "value 'GHOST': unknown invoice",
     "bad_type": "value 'refund': not an allowed value",
-    "already_in_ledger": "already in the ledger",
+    # an invoice the ledger holds, with another account: a conflict, never an overwrite
+    "already_in_ledger": "conflicts with the ledger, where INV-2026-000001 has account id 'ACC-1006'",
     # values the ledger cannot hold
     "quantity_at_ten_to_the_twelve": "value '1000000000000': too large: the ledger holds quantities",
     "tax_rate_too_large": "value '1000': too large for a rate",

@@ -13,6 +13,7 @@ import datetime as dt
 import shutil
 from decimal import Decimal as D
 
+import pandas as pd
 import pytest
 
 import recon
@@ -168,6 +169,13 @@ def test_the_command_line_dry_run_and_update(books, export, cli):
     folder = export.write()
     code, out, err = cli("import", "--ledger", books.path, folder, "--date", "2026-11-05")
     assert code == 2 and "--update" in err and "D2" in err
+    # each conflict in the rejects file beside the folder: the ledger's value and the file's
+    rejects = folder.with_name("platform.rejects.csv")
+    assert f"every problem is in {rejects}" in err
+    got = pd.read_csv(rejects, dtype=str, keep_default_na=False)
+    assert got[["file", "row", "id", "column", "ledger_value", "value"]].values.tolist() == [
+        [str(folder / "invoices.csv"), "4", "D2", "voided_on", "", "2026-11-03"]]
+    assert got["fix"].iloc[0] == "to take the platform's change as a dated fact, import again with --update"
     code, out, err = cli("import", "--ledger", books.path, folder, "--date", "2026-11-05", "--update", "--dry-run")
     assert code == 0, err
     assert "would update: 1 debit(s) voided" in out and "2026-11-03" in out
