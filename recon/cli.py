@@ -139,6 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("items", metavar="ITEM_ID", nargs="+", help="its items to remove")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day the items stop counting (default: today)")
 
+    p = sub.add_parser("refund", help="pay back a credit invoice's available amount (one, or a file of them)",
+                       description="Pay money back to the customer from a credit invoice's available "
+                                   "amount: one refund (CREDIT_ID --amount X), or bulk refunds from a "
+                                   "file (--file F: all or nothing, a rerun changes nothing).")
+    _ledger_arg(p)
+    p.add_argument("credit", metavar="CREDIT_ID", nargs="?", help="the credit invoice to refund from")
+    p.add_argument("--amount", metavar="X", help="the amount paid back, in the credit's currency")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="the day the money left (default: today); with --file, for rows without refunded_on")
+    p.add_argument("--reference", metavar="TEXT", help="the payment's reference, e.g. the bank transfer's")
+    p.add_argument("--id", dest="refund_id", metavar="REFUND_ID",
+                   help="the refund's id (default: the next RF-<year>-<counter>)")
+    p.add_argument("--file", metavar="FILE",
+                   help="bulk refunds: credit_invoice_id, amount[, refunded_on][, reference][, refund_id] "
+                        "(.csv, .parquet or .xlsx)")
+    p.add_argument("--batch-id", metavar="ID", help="with --file: batch id (default: derived from the file's content)")
+    p.add_argument("--rejects", metavar="FILE", help="with --file: where to write bad rows (default: FILE.rejects.csv)")
+    p.add_argument("--mapping", metavar="TOML", help="with --file: column names and number/date formats of the file")
+    p.add_argument("--dry-run", action="store_true", help="show what would be refunded, save nothing")
+
     p = sub.add_parser("export", help="write the ledger's tables to a folder")
     _ledger_arg(p)
     p.add_argument("--out", required=True, metavar="DIR", help="folder for one file per table")
@@ -577,6 +597,42 @@ MONEY_COLUMNS = ("total", "unpaid_amount", "amount", "net_amount", "tax_amount")
 COMPARE_SHOWN = 20
 
 
+def cmd_refund(args) -> int:
+    if (args.credit is None) == (args.file is None):
+        raise BadInput("give either CREDIT_ID with --amount X (one refund) or --file FILE (bulk refunds)")
+    if args.file is None:
+        if args.amount is None:
+            raise BadInput(f"--amount is required: how much of {args.credit} is paid back, e.g. --amount 25.00")
+        for flag, value in (("--batch-id", args.batch_id), ("--rejects", args.rejects),
+                            ("--mapping", args.mapping)):
+            if value is not None:
+                raise BadInput(f"{flag} goes with --file only")
+        with Ledger(args.ledger) as lg:
+            res = lg.refund(args.credit, args.amount, date=args.date, reference=args.reference,
+                            refund_id=args.refund_id, dry_run=args.dry_run)
+        r, c = res.refunds.iloc[0], res.credits.iloc[0]
+        lines = ["dry run, nothing saved"] if args.dry_run else []
+        lines.append(f"{'would refund' if args.dry_run else 'refunded'} {_money(r.amount, r.currency)} from "
+                     f"{r.credit_invoice_id} on {r.refunded_on} as {r.refund_id}: available "
+                     f"{_money(c.available_before, c.currency)} -> {_money(c.available_after, c.currency)}, "
+                     f"{c.status_before} -> {c.status_after}")
+        print("\n".join(lines), file=sys.stderr)
+        print(r.refund_id)
+        return EXIT_OK
+    for flag, value in (("--amount", args.amount), ("--id", args.refund_id), ("--reference", args.reference)):
+        if value is not None:
+            raise BadInput(f"{flag} goes with CREDIT_ID, not --file (the file gives each row's own)")
+    with Ledger(args.ledger) as lg:
+        res = lg.refund_file(args.file, date=args.date, batch_id=args.batch_id, rejects=args.rejects,
+                             mapping=args.mapping, dry_run=args.dry_run)
+    if args.dry_run and len(res.refunds):
+        print("dry run, nothing saved; would refund:", file=sys.stderr)
+        print(_head(res.refunds), file=sys.stderr)
+    print(f"recon refund: {res.summary()}", file=sys.stderr)
+    print(res.batch_id)
+    return EXIT_OK
+
+
 def cmd_export(args) -> int:
     from .ledger import Ledger
 
@@ -675,6 +731,7 @@ COMMANDS = {
     "link": cmd_link,
     "unlink": cmd_unlink,
     "remove-items": cmd_remove_items,
+    "refund": cmd_refund,
     "export": cmd_export,
     "compare": cmd_compare,
     "match": cmd_match,
@@ -700,7 +757,11 @@ def _path(args):
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n:,} {t}" for t, n in counts.items() if n)
+    text = ", ".join(f"{n:,} {t}" for t, n in counts.items() if n and t != "payments_as_refunds")
+    if counts.get("payments_as_refunds"):
+        text += (f" ({counts['payments_as_refunds']:,} payment(s) on credit invoices taken as refunds:"
+                 " money paid back from the credit)")
+    return text
 
 
 def _money(value, currency: str) -> str:

@@ -49,7 +49,7 @@ from .errors import BadInput, ReconError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from . import bulk, cancellations, credits, transfer
+    from . import bulk, cancellations, credits, refunds, transfer
 
 
 def resolve_path(path: str | os.PathLike | None) -> Path:
@@ -298,6 +298,28 @@ class Ledger:
         from . import links
 
         return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=_day(date), rows=rows)
+
+    # -- refunds ------------------------------------------------------------------------------
+    @_writes
+    def refund(self, credit_invoice_id: str, amount, *, date: dt.date | str | None = None,
+               reference: str | None = None, refund_id: str | None = None,
+               dry_run: bool = False) -> refunds.RefundResult:
+        """Pay ``amount`` back from a credit invoice's available amount on ``date`` (default
+        today); ``refund_id`` default: the next RF-<year>-<counter>."""
+        from . import refunds
+
+        return refunds.refund(self.db, credit_invoice_id, amount, date=_day(date), reference=reference,
+                              refund_id=refund_id, dry_run=dry_run)
+
+    @_writes
+    def refund_file(self, source, *, date: dt.date | str | None = None, batch_id: str | None = None,
+                    rejects=None, mapping=None, dry_run: bool = False) -> refunds.RefundResult:
+        """Refunds from a file (.csv/.parquet/.xlsx) or DataFrame of credit_invoice_id, amount
+        [, refunded_on][, reference][, refund_id]: all or nothing; a rerun changes nothing."""
+        from . import refunds
+
+        return refunds.refund_file(self.db, source, mapping=mapping, date=_day(date), batch_id=batch_id,
+                                   rejects=rejects, dry_run=dry_run)
 
     # -- looking ----------------------------------------------------------------------------------
     @_reads

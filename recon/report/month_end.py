@@ -62,6 +62,8 @@ RULES = {
     "duplicate_link_id": "two links share one link id",
     "unknown_currency": "invoice in a currency the ledger does not know",
     "credit_overdrawn": "on some day a credit's links and refunds exceeded its items",
+    "refund_mismatch": "refund of a debit or void invoice, or dated before its credit invoice",
+    "refund_orphan": "refund of an invoice that does not exist",
     "closed_report_changed": "a table of this closed month's report differs from the one signed off",
 }
 
