@@ -49,7 +49,7 @@ from .errors import BadInput, ReconError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from . import bulk, cancellations, credits, refunds, transfer
+    from . import bulk, cancellations, credits, refunds, statement, transfer
 
 
 def resolve_path(path: str | os.PathLike | None) -> Path:
@@ -358,6 +358,34 @@ class Ledger:
             "links": views.links(self.db, invoice_id, rows=rows),
             "payments": views.payments(self.db, invoice_id, rows=rows),
         }
+
+    # -- the customer's side ------------------------------------------------------------------
+    @_reads
+    def balance(self, account_id: str | None = None, *, currency: str | None = None,
+                as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Per account and currency as of the end of ``as_of`` (default today): unpaid
+        debits, credit available, overpaid, net receivable, the oldest unpaid due date and
+        the aging buckets (recon.balances); every account when none is given."""
+        from . import balances
+        from .periods import parse_date
+
+        on = parse_date(as_of, "--as-of") if as_of is not None else None
+        return balances.balance(self.db, account_id, currency=currency, as_of=on)
+
+    def statement(self, account_id: str, start, end, out=None) -> statement.Statement:
+        """The account's statement from ``start`` to ``end`` (both included): per currency
+        the opening balance, every dated event with the running balance, the closing
+        balance and the aging at ``end`` (recon.statement); files written to ``out``."""
+        from . import statement
+        from .periods import parse_date
+
+        first = parse_date(start, "--from")
+        last = parse_date(end, "--to")
+        with self.session():
+            st = statement.statement(self.db, account_id, first, last)
+        if out is not None:
+            st.write(out)  # after the ledger is released
+        return st
 
     # -- month end ---------------------------------------------------------------------------------
     def report(self, period: str, out=None, gl=None):

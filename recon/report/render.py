@@ -432,9 +432,10 @@ tbody tr:hover{background:none}
 
 
 def _table_html(df: pd.DataFrame, limit: int | None = None, totals: pd.Series | None = None,
-                labels: bool = True) -> str:
+                labels: bool = True, currency: str | None = None) -> str:
+    """A table as HTML; money at each row's currency (a ``currency`` column) or ``currency``."""
     shown = df if limit is None else df.head(limit)
-    text = as_text(shown)
+    text = as_text(shown, currency)
     numeric = set(numeric_columns(df))
     head = "".join(f'<th class="num">{_e(_name(c, labels))}</th>' if c in numeric
                    else f"<th>{_e(_name(c, labels))}</th>" for c in df.columns)
