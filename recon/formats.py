@@ -198,36 +198,15 @@ LABELS = {
     "available": "Available",
     "os_user": "User",
     "logged_at": "Logged at",
-    # the customer's side: balances, statements, refunds (balances.py, statement.py)
-    "unpaid_debits": "Unpaid debits",
-    "credit_available": "Credit available",
-    "credits_available": "Credits available",
-    "overpaid": "Overpaid",
-    "net_receivable": "Net receivable",
-    "unpaid_invoices": "Unpaid invoices",
-    "oldest_due_date": "Oldest due date",
-    "current": "Current",
+    # the customer's side (balances.py, statement.py, refunds.py); other new columns read
+    # well as they are ("net_receivable" -> "Net receivable")
     "days_1_30": "1–30 days",
     "days_31_60": "31–60 days",
     "days_61_90": "61–90 days",
     "days_over_90": "Over 90 days",
     "event_date": "Date",
-    "applied": "Credit applied",
-    "balance": "Balance",
-    "opening_balance": "Opening balance",
-    "closing_balance": "Closing balance",
     "balance_at_end": "Balance as of the end",
-    "credits_applied": "Credits applied",
     "refund_id": "Refund",
-    "refunded_on": "Refunded on",
-    # the report's credit roll-forward (report_credit_rollforward.sql)
-    "opening_available": "Opening available",
-    "credits_unapplied": "Credits unapplied",
-    "credits_voided": "Credits voided",
-    "closing_available": "Closing available",
-    "available_at_period_end": "Available at period end",
-    "available_after": "Available after",
-    "available_before": "Available before",
 }
 
 

@@ -19,7 +19,7 @@ credit note or an overpayment larger than what is unpaid. The events move it so:
 - refund: + (money paid back from a credit: less of it left to owe the customer)
 - invoice voided: − what it still asked for; credit voided: + what was still available
   or applied on it (its applications end that day, shown as "credit unapplied")
-- credit applied to a debit, or unapplied: 0; the ``applied`` column shows the amount,
+- credit applied to a debit, or unapplied: 0; the ``credit_applied`` column shows the amount,
   which moves from "credit available" to "debit paid" (or back) within the balance.
 
 So ``closing_balance`` = ``opening_balance`` + the period's amounts, and it must equal
@@ -42,7 +42,7 @@ from .errors import BadInput
 
 #: the columns of the statement's lines (events, between an opening and a closing row)
 LINE_COLUMNS = ["currency", "event_date", "event", "invoice_id", "reference", "detail", "amount",
-                "applied", "balance"]
+                "credit_applied", "balance"]
 #: the aging columns of the balance, shown at the end of the statement
 AGING_COLUMNS = ["currency", "unpaid_debits", "oldest_due_date", "days_past_due", "current",
                  "days_1_30", "days_31_60", "days_61_90", "days_over_90"]

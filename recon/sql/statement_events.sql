@@ -9,7 +9,8 @@
 -- an item added to a credit down, a payment down, a refund up (money paid back leaves
 -- less to owe the customer), a void takes away what the invoice held until then, and a
 -- credit applied to or taken off a debit moves nothing (the debit's unpaid amount and the
--- credit's available amount change by the same amount): those rows show it in `applied`.
+-- credit's available amount change by the same amount): those rows show it in
+-- `credit_applied`.
 -- Each fact counts on the day the as-of state sees it (report_asof.sql): a fact dated
 -- before its invoice counts from the invoice's date, nothing of a void invoice after its
 -- void.
@@ -29,7 +30,7 @@ facts AS (
            NULL::VARCHAR AS reference,
            any_value(CASE WHEN i.type = 'debit' THEN 'due ' || i.due_date::VARCHAR ELSE i.reason END) AS detail,
            coalesce(sum(i.sign * h.amount) FILTER (WHERE h.added_on <= i.invoice_date), 0) AS amount,
-           NULL::DECIMAL(18,3) AS applied
+           NULL::DECIMAL(18,3) AS credit_applied
     FROM inv i LEFT JOIN item_history h USING (invoice_id)
     GROUP BY i.invoice_id
     UNION ALL
@@ -57,14 +58,14 @@ kept AS (
 voids AS (
     SELECT i.invoice_id, i.type, i.currency, i.voided_on AS day, 9 AS seq, i.noun || ' voided' AS event,
            NULL::VARCHAR AS reference, NULL::VARCHAR AS detail,
-           -coalesce(sum(k.amount), 0) AS amount, NULL::DECIMAL(18,3) AS applied
+           -coalesce(sum(k.amount), 0) AS amount, NULL::DECIMAL(18,3) AS credit_applied
     FROM inv i LEFT JOIN kept k USING (invoice_id)
     WHERE i.voided_on IS NOT NULL
     GROUP BY i.invoice_id, i.type, i.currency, i.voided_on, i.noun
 ),
 links AS (
     SELECT i.invoice_id, i.type, i.currency, l.linked_on AS day, 5 AS seq, 'credit applied' AS event,
-           l.debit_invoice_id AS reference, NULL::VARCHAR AS detail, 0 AS amount, l.amount AS applied
+           l.debit_invoice_id AS reference, NULL::VARCHAR AS detail, 0 AS amount, l.amount AS credit_applied
     FROM inv i JOIN invoice_links l ON l.credit_invoice_id = i.invoice_id
     UNION ALL
     SELECT i.invoice_id, i.type, i.currency, l.unlinked_on, 6, 'credit unapplied', l.debit_invoice_id,
@@ -76,7 +77,7 @@ ev AS (
     SELECT * FROM kept UNION ALL SELECT * FROM voids UNION ALL SELECT * FROM links
 )
 SELECT e.currency, e.day AS event_date, e.event, e.invoice_id, e.type, e.reference, e.detail,
-       e.amount::DECIMAL(18,3) AS amount, e.applied::DECIMAL(18,3) AS applied,
+       e.amount::DECIMAL(18,3) AS amount, e.credit_applied::DECIMAL(18,3) AS credit_applied,
        (coalesce(o.opening_balance, 0)
         + sum(e.amount) OVER (PARTITION BY e.currency ORDER BY e.day, e.seq, e.invoice_id, e.reference
                               ROWS UNBOUNDED PRECEDING))::DECIMAL(18,3) AS balance,
@@ -98,7 +99,7 @@ m AS (
            sum(amount) FILTER (WHERE seq = 4) AS payments,
            sum(amount) FILTER (WHERE seq = 7) AS refunds,
            sum(amount) FILTER (WHERE seq = 9) AS voids,
-           sum(applied) AS credits_applied,
+           sum(credit_applied) AS credits_applied,
            sum(amount) AS movements,
            count(*) AS events
     FROM st_events GROUP BY 1
