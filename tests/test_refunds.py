@@ -20,7 +20,6 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-import recon
 from recon.errors import BadInput
 from tests.conftest import assert_invariants, assert_same
 from tests.conftest import ledger_state as state
