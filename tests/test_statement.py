@@ -231,3 +231,25 @@ def test_a_refund_dated_before_its_credit_is_an_exception(lg):
     # had nothing to refund
     assert set(rep.exceptions["rule"]) == {"refund_mismatch", "credit_overdrawn"}
     assert rep.exit_code == 1
+
+
+def test_a_reversed_payment_is_owed_again_and_a_later_due_date_change_leaves_october_alone(make_ledger):
+    # D1 136.40, P1 100.00 paid on 10-03 and given back by the bank on 10-09: 136.40 owed again
+    lg = make_ledger(INVOICES, ITEMS, PAYMENTS.replace("paid_on\n", "paid_on,reversed_on\n")
+                     .replace("2026-10-03\n", "2026-10-03,2026-10-09\n"))
+    st = lg.statement("ACC-1", "2026-10-01", "2026-10-31")
+    assert values(st.events[["event_date", "event", "reference", "amount", "balance"]]) == [
+        [dt.date(2026, 10, 1), "invoice issued", None, D("136.40"), D("186.40")],   # 50.00 + 136.40
+        [dt.date(2026, 10, 3), "payment", "P1", D("-100.00"), D("86.40")],
+        [dt.date(2026, 10, 9), "payment reversed", "P1", D("100.00"), D("186.40")],
+    ]
+    assert st.ties and row(st.summary, currency="EUR").payments == D("0.00")
+    assert row(lg.balance("ACC-1", as_of="2026-10-31"), currency="EUR").net_receivable == D("186.40")
+    # the platform moves D1's due date in November: October's statement says 'due 2026-10-31' still
+    with lg.db.transaction():  # as `recon import --update` writes it (overlap.py)
+        lg.db.execute("INSERT INTO due_date_changes VALUES ('D1', DATE '2026-11-02', DATE '2026-10-31',"
+                      " DATE '2026-11-30')")
+        lg.db.execute("UPDATE invoices SET due_date = DATE '2026-11-30' WHERE invoice_id = 'D1'")
+    after = lg.statement("ACC-1", "2026-10-01", "2026-10-31")
+    pd.testing.assert_frame_equal(st.events, after.events)
+    assert row(after.events, event="invoice issued").detail == "due 2026-10-31"

@@ -7,7 +7,7 @@
 -- not void of debit total − paid − credits received, less credit total − applied −
 -- refunded. So an invoice issued or an item added to it moves it up, a credit issued or
 -- an item added to a credit down, a payment down, a refund up (money paid back leaves
--- less to owe the customer), a void takes away what the invoice held until then, and a
+-- less to owe the customer), a payment reversed up again, a void takes away what the invoice held until then, and a
 -- credit applied to or taken off a debit moves nothing (the debit's unpaid amount and the
 -- credit's available amount change by the same amount): those rows show it in
 -- `credit_applied`.
@@ -16,12 +16,19 @@
 -- void.
 CREATE OR REPLACE TEMP TABLE st_events AS
 WITH inv AS (
-    SELECT invoice_id, type, currency, invoice_date, due_date, reason,
+    SELECT i.invoice_id, i.type, i.currency, i.invoice_date, i.reason,
+           -- the due date as it stood at $end (as report_asof.sql), so a later change of it
+           -- leaves a past statement as it was
+           CASE WHEN m.invoice_id IS NULL THEN i.due_date ELSE m.due_date_before END AS due_date,
            -- greatest() ignores NULL: only a void invoice gets a void day
-           CASE WHEN voided_on IS NOT NULL THEN greatest(voided_on, invoice_date) END AS voided_on,
-           CASE WHEN type = 'debit' THEN 1 ELSE -1 END AS sign,
-           CASE WHEN type = 'debit' THEN 'invoice' ELSE 'credit' END AS noun
-    FROM invoices WHERE account_id = $account AND invoice_date <= $end
+           CASE WHEN i.voided_on IS NOT NULL THEN greatest(i.voided_on, i.invoice_date) END AS voided_on,
+           CASE WHEN i.type = 'debit' THEN 1 ELSE -1 END AS sign,
+           CASE WHEN i.type = 'debit' THEN 'invoice' ELSE 'credit' END AS noun
+    FROM invoices i
+    LEFT JOIN (SELECT invoice_id, arg_min_null(due_date_before, changed_on) AS due_date_before
+               FROM due_date_changes WHERE changed_on > $end GROUP BY invoice_id) m
+           ON m.invoice_id = i.invoice_id
+    WHERE i.account_id = $account AND i.invoice_date <= $end
 ),
 facts AS (
     -- the invoice as issued, with the items it was issued with
@@ -46,6 +53,11 @@ facts AS (
     SELECT i.invoice_id, i.type, i.currency, greatest(p.paid_on, i.invoice_date), 4, 'payment',
            p.payment_id, NULL, -p.amount, NULL
     FROM inv i JOIN payments p USING (invoice_id)
+    UNION ALL
+    -- a payment the bank gave back (reversed_on): what it had paid is owed again
+    SELECT i.invoice_id, i.type, i.currency, greatest(p.reversed_on, i.invoice_date), 4, 'payment reversed',
+           p.payment_id, NULL, p.amount, NULL
+    FROM inv i JOIN payments p USING (invoice_id) WHERE p.reversed_on IS NOT NULL
     UNION ALL
     SELECT i.invoice_id, i.type, i.currency, greatest(r.refunded_on, i.invoice_date), 7, 'refund',
            r.refund_id, r.reference, r.amount, NULL
