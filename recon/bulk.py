@@ -221,8 +221,9 @@ def _read(source, fmt: FileFormat) -> tuple[pd.DataFrame, str]:
     return read_text(source, fmt), str(source)
 
 
-def _content_batch_id(source, raw: pd.DataFrame | None) -> str:
-    """Same content, same batch: sha256 of the file's bytes (or of a frame's cells)."""
+def _content_batch_id(source, raw: pd.DataFrame | None, prefix: str = "bulk") -> str:
+    """Same content, same batch: sha256 of the file's bytes (or of a frame's cells);
+    ``prefix`` names the kind of run (bulk credits, refunds)."""
     h = hashlib.sha256()
     if isinstance(source, pd.DataFrame):
         h.update("\x1f".join(map(str, raw.columns)).encode())
@@ -231,7 +232,7 @@ def _content_batch_id(source, raw: pd.DataFrame | None) -> str:
         with open(source, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-    return "bulk-" + h.hexdigest()[:16]
+    return f"{prefix}-" + h.hexdigest()[:16]
 
 
 def _applied_before(db: Database, batch_id: str) -> dt.datetime | None:

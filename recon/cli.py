@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .amounts import Amount
-from .errors import EXIT_OK, BadInput, ReconError
+from .errors import EXIT_DIFFERENCES, EXIT_OK, BadInput, ReconError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,6 +158,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("credit", metavar="CREDIT_ID", help="a manual credit invoice without active links")
     p.add_argument("items", metavar="ITEM_ID", nargs="+", help="its items to remove")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day the items stop counting (default: today)")
+
+    p = sub.add_parser("refund", help="pay back a credit invoice's available amount (one, or a file of them)",
+                       description="Pay money back to the customer from a credit invoice's available "
+                                   "amount: one refund (CREDIT_ID --amount X), or bulk refunds from a "
+                                   "file (--file F: all or nothing, a rerun changes nothing).")
+    _ledger_arg(p)
+    p.add_argument("credit", metavar="CREDIT_ID", nargs="?", help="the credit invoice to refund from")
+    p.add_argument("--amount", metavar="X", help="the amount paid back, in the credit's currency")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="the day the money left (default: today); with --file, for rows without refunded_on")
+    p.add_argument("--reference", metavar="TEXT", help="the payment's reference, e.g. the bank transfer's")
+    p.add_argument("--id", dest="refund_id", metavar="REFUND_ID",
+                   help="the refund's id (default: the next RF-<year>-<counter>)")
+    p.add_argument("--file", metavar="FILE",
+                   help="bulk refunds: credit_invoice_id, amount[, refunded_on][, reference][, refund_id] "
+                        "(.csv, .parquet or .xlsx)")
+    p.add_argument("--batch-id", metavar="ID", help="with --file: batch id (default: derived from the file's content)")
+    p.add_argument("--rejects", metavar="FILE", help="with --file: where to write bad rows (default: FILE.rejects.csv)")
+    p.add_argument("--mapping", metavar="TOML", help="with --file: column names and number/date formats of the file")
+    p.add_argument("--dry-run", action="store_true", help="show what would be refunded, save nothing")
+
+    p = sub.add_parser("balance", help="what an account owes (or is owed) per currency, with aging",
+                       description="Per account and currency, as of the end of a day: unpaid debit "
+                                   "invoices, credit available, overpaid, net receivable (what the "
+                                   "customer owes; negative: owed to the customer), the oldest unpaid "
+                                   "due date and the aging buckets.")
+    _ledger_arg(p)
+    p.add_argument("account", metavar="ACCOUNT", nargs="?",
+                   help="one account (default: every account, who owes most first in each currency)")
+    p.add_argument("--currency", metavar="CODE", help="only this currency, e.g. EUR")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the balance at the end of that day (default: today)")
+    p.add_argument("--out", metavar="FILE", help="also write the balances to a .csv or .xlsx file")
+
+    p = sub.add_parser("statement", help="an account's statement: every event of a period, the running balance, aging",
+                       description="Per currency: the opening balance, every dated event (invoice, "
+                                   "credit, item added or removed, credit applied or unapplied, payment, "
+                                   "refund, void) with the running balance of what the customer owes, "
+                                   "the closing balance and the aging at --to.")
+    _ledger_arg(p)
+    p.add_argument("account", metavar="ACCOUNT", help="the account, e.g. ACC-1001")
+    p.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="the period's first day")
+    p.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="the period's last day")
+    p.add_argument("--out", metavar="DIR",
+                   help="write the statement to DIR: a printable HTML page (A4), a workbook and CSV files")
 
     p = sub.add_parser("export", help="write the ledger's tables to a folder")
     _ledger_arg(p)
@@ -617,6 +661,106 @@ MONEY_COLUMNS = ("total", "unpaid_amount", "amount", "net_amount", "tax_amount")
 COMPARE_SHOWN = 20
 
 
+def cmd_refund(args) -> int:
+    from .ledger import Ledger
+
+    if (args.credit is None) == (args.file is None):
+        raise BadInput("give either CREDIT_ID with --amount X (one refund) or --file FILE (bulk refunds)")
+    if args.file is None:
+        if args.amount is None:
+            raise BadInput(f"--amount is required: how much of {args.credit} is paid back, e.g. --amount 25.00")
+        for flag, value in (("--batch-id", args.batch_id), ("--rejects", args.rejects),
+                            ("--mapping", args.mapping)):
+            if value is not None:
+                raise BadInput(f"{flag} goes with --file only")
+        with Ledger(args.ledger) as lg:
+            res = lg.refund(args.credit, args.amount, date=args.date, reference=args.reference,
+                            refund_id=args.refund_id, dry_run=args.dry_run)
+        r, c = res.refunds.iloc[0], res.credits.iloc[0]
+        lines = ["dry run, nothing saved"] if args.dry_run else []
+        lines.append(f"{'would refund' if args.dry_run else 'refunded'} {_money(r.amount, r.currency)} from "
+                     f"{r.credit_invoice_id} on {r.refunded_on} as {r.refund_id}: available "
+                     f"{_money(c.available_before, c.currency)} -> {_money(c.available_after, c.currency)}, "
+                     f"{c.status_before} -> {c.status_after}")
+        print("\n".join(lines), file=sys.stderr)
+        print(r.refund_id)
+        return EXIT_OK
+    for flag, value in (("--amount", args.amount), ("--id", args.refund_id), ("--reference", args.reference)):
+        if value is not None:
+            raise BadInput(f"{flag} goes with CREDIT_ID, not --file (the file gives each row's own)")
+    with Ledger(args.ledger) as lg:
+        res = lg.refund_file(args.file, date=args.date, batch_id=args.batch_id, rejects=args.rejects,
+                             mapping=args.mapping, dry_run=args.dry_run)
+    if args.dry_run and len(res.refunds):
+        print("dry run, nothing saved; would refund:", file=sys.stderr)
+        print(_head(res.refunds), file=sys.stderr)
+    print(f"recon refund: {res.summary()}", file=sys.stderr)
+    print(res.batch_id)
+    return EXIT_OK
+
+
+def cmd_balance(args) -> int:
+    from .balances import write
+    from .ledger import Ledger
+
+    with Ledger(args.ledger, read_only=True) as lg:
+        df = lg.balance(args.account, currency=args.currency, as_of=args.as_of)
+    day = args.as_of or "today"
+    if df.empty:
+        print(f"no invoices as of {day}" + (f" for {args.account}" if args.account else ""))
+    elif args.account:
+        head = df.iloc[0]
+        name = f" ({head.account_name})" if isinstance(head.account_name, str) else ""
+        lines = [f"{head.account_id}{name}, as of {day}"]
+        for r in df.itertuples():
+            m = lambda v, cur=r.currency: _money(v, cur)  # noqa: E731
+            owes = ("owed by the customer" if r.net_receivable > 0 else
+                    "owed to the customer" if r.net_receivable < 0 else "nothing owed")
+            lines.append(f"  {r.currency}: net receivable {m(r.net_receivable)} ({owes})")
+            lines.append(f"    unpaid debits {m(r.unpaid_debits)} in {r.unpaid_invoices} invoice(s), "
+                         f"credit available {m(r.credit_available)}, overpaid {m(r.overpaid)}")
+            if r.unpaid_invoices:
+                lines.append(f"    oldest unpaid due {r.oldest_due_date} ({r.days_past_due} days past due)")
+                lines.append(f"    aging: current {m(r.current)}, 1-30 {m(r.days_1_30)}, 31-60 "
+                             f"{m(r.days_31_60)}, 61-90 {m(r.days_61_90)}, 90+ {m(r.days_over_90)}")
+        print("\n".join(lines))
+    else:
+        print(_frame_table(df[["account_id", "currency", "unpaid_debits", "credit_available", "overpaid",
+                               "net_receivable", "oldest_due_date", "days_over_90"]]))
+    if args.out:
+        print(f"balances written to {write(df, args.out)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_statement(args) -> int:
+    from .ledger import Ledger
+
+    with Ledger(args.ledger, read_only=True) as lg:
+        st = lg.statement(args.account, args.start, args.end)
+    name = f" ({st.account_name})" if st.account_name else ""
+    print(f"statement of {st.account_id}{name}, {st.start} to {st.end}")
+    if st.summary.empty:
+        print("  no invoices of this account by the end of the period")
+    for s in st.summary.itertuples():
+        print(f"\n{s.currency}: opening {_money(s.opening_balance, s.currency)}, closing "
+              f"{_money(s.closing_balance, s.currency)} = balance as of {st.end} "
+              f"{_money(s.balance_at_end, s.currency)} (difference {_money(s.difference, s.currency)})")
+        print(_frame_table(st.lines(s.currency).drop(columns=["currency", "detail"]), s.currency))
+        a = st.aging[st.aging["currency"] == s.currency].iloc[0]
+        if a.unpaid_debits:
+            print(f"  unpaid at {st.end}: current {_money(a.current, s.currency)}, 1-30 "
+                  f"{_money(a.days_1_30, s.currency)}, 31-60 {_money(a.days_31_60, s.currency)}, 61-90 "
+                  f"{_money(a.days_61_90, s.currency)}, 90+ {_money(a.days_over_90, s.currency)}")
+    if args.out:
+        st.write(args.out)
+        print(f"statement written to {st.paths['html'].parent}/ ({st.paths['html'].name}, "
+              f"{st.paths['xlsx'].name}, 3 CSV files)", file=sys.stderr)
+    if not st.ties:
+        print("the closing balance does NOT equal the balance as of the end: see the difference",
+              file=sys.stderr)
+    return EXIT_OK if st.ties else EXIT_DIFFERENCES
+
+
 def cmd_export(args) -> int:
     from .ledger import Ledger
 
@@ -716,6 +860,9 @@ COMMANDS = {
     "link": cmd_link,
     "unlink": cmd_unlink,
     "remove-items": cmd_remove_items,
+    "refund": cmd_refund,
+    "balance": cmd_balance,
+    "statement": cmd_statement,
     "export": cmd_export,
     "compare": cmd_compare,
     "match": cmd_match,
@@ -741,7 +888,11 @@ def _path(args):
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n:,} {t}" for t, n in counts.items() if n)
+    text = ", ".join(f"{n:,} {t}" for t, n in counts.items() if n and t != "payments_as_refunds")
+    if counts.get("payments_as_refunds"):
+        text += (f" ({counts['payments_as_refunds']:,} payment(s) on credit invoices taken as refunds:"
+                 " money paid back from the credit)")
+    return text
 
 
 def _money(value, currency: str) -> str:

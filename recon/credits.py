@@ -628,7 +628,8 @@ def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None) -
             raise BadInput(f"credit invoice {credit_invoice_id} is already void (since {voided_on})")
         if refunds:
             raise BadInput(f"credit invoice {credit_invoice_id} has {refunds} refund(s): the money has "
-                           "been paid back, so it cannot be voided; credit the customer's debit instead")
+                           "been paid back, so it cannot be voided; link what it still has available to a "
+                           "debit (recon link) or refund it, and bill a mistaken refund on the platform")
         latest = max(d for d in (inv_date, last_item, last_link) if d is not None)
         if on < latest:
             said = f"--date {on}" if date is not None else f"today ({on})"

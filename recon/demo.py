@@ -6,7 +6,8 @@ and the cancellation file of data/, exports the linked results and writes the mo
 report for the sample month, and closes the books through that month when the report
 ties. Then the monthly cycle's last step: the platform's next export (data/next_month/,
 with a few differences planted: scripts/make_next_month.py) is compared with the
-ledger, its changes imported with --update, and compared again. Prints where everything
+ledger, its changes imported with --update, and compared again; last, half of a goodwill
+credit is refunded in November and that account's statement written. Prints where everything
 is and the headline figures; the exit code is the report's (0: everything ties).
 """
 
@@ -102,6 +103,24 @@ def run_demo(out: str | Path, data: str | Path | None = None) -> int:
         #    against the ledger; its changes are taken with --update, and compared again.
         if (data / "next_month").is_dir():
             _next_month(lg, data / "next_month", out / "compare")
+
+        # 7. The customer's side, in November: a goodwill credit on a debit the customer
+        #    has paid stays available; half of it is paid back as a refund, and the
+        #    account's statement for October and November shows both, closing on the
+        #    account's balance at the end of November.
+        nov_end = dt.date(2026, 11, 30)
+        refund_account = lg.invoice(first).iloc[0].account_id
+        paid = lg.as_of(nov_end).query(
+            "account_id == @refund_account and type == 'debit' and status == 'paid'")
+        goodwill = lg.credit(sorted(paid.invoice_id)[0], allow_paid=True, reason="Goodwill",
+                             date=nov_end).credit_invoice_id
+        c = lg.invoice(goodwill).iloc[0]
+        back = c.total // 2  # whole units: exact in any currency
+        refund = lg.refund(goodwill, back, date=nov_end, reference="Demo bank transfer")
+        st = lg.statement(refund_account, f"{PERIOD}-01", nov_end, out=out / "statement")
+        print(f"refunded {money(back, c.currency, code=True)} of goodwill credit {goodwill} "
+              f"({money(c.total, c.currency, code=True)}) as {refund.refund_ids[0]}; statement of "
+              f"{refund_account}, {PERIOD}-01 to {nov_end}: {st.paths['html']}")
     return rep.exit_code
 
 

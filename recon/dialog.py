@@ -21,6 +21,7 @@ CreditDialog(lg)        # the last expression of a cell shows the dialog
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -94,13 +95,15 @@ class CreditDialog:
                                     layout=w.Layout(width="auto"))
         self.preview = w.HTML()
         self.message = w.HTML()
+        self.balance = w.HTML()  # the picked account's balance today (recon.balances)
         self.rows: list[ItemRow] = []
         for widget, css in ((self.account, "recon-account"), (self.search, "recon-search"),
                             (self.debit, "recon-invoice"), (self.reason, "recon-reason"),
                             (self.date, "recon-date"), (self.same_credit, "recon-same-credit"),
                             (self.preview_button, "recon-preview-button"), (self.save_button, "recon-save"),
                             (self.void_button, "recon-void"), (self.preview, "recon-preview"),
-                            (self.message, "recon-message"), (self.date_error, "recon-date-error")):
+                            (self.message, "recon-message"), (self.date_error, "recon-date-error"),
+                            (self.balance, "recon-balance")):
             widget.add_class(css)
         self.account.observe(self._on_account, names="value")
         self.search.observe(self._on_search, names="value")
@@ -114,6 +117,7 @@ class CreditDialog:
             w.HTML("<b>New credit invoice</b> — insert from invoice"),
             w.HBox([self.search]),
             w.HBox([self.account, self.debit]),
+            self.balance,
             self.items_box,
             w.HBox([self.reason, self.date, self.date_error]),
             self.same_credit,
@@ -144,8 +148,23 @@ class CreditDialog:
         return [(f"{r.invoice_id} · {r.invoice_date} · unpaid {formats.money(r.unpaid_amount, r.currency, code=True)}",
                  r.invoice_id) for r in debits.itertuples()]
 
+    def _balance_html(self, account_id: str | None) -> str:
+        """What the account owes (or is owed) today, per currency, and what makes it up."""
+        if not account_id:
+            return ""
+        lines = []
+        for b in self.lg.balance(account_id).itertuples():
+            m = functools.partial(formats.money, currency=b.currency, code=True)
+            who = (f"owes {m(b.net_receivable)}" if b.net_receivable >= 0
+                   else f"is owed {m(-b.net_receivable)}")
+            due = f"; oldest unpaid due {b.oldest_due_date}" if pd.notna(b.oldest_due_date) else ""
+            lines.append(f"<b>{html.escape(account_id)} {who}</b> (unpaid {m(b.unpaid_debits)}, credit "
+                         f"available {m(b.credit_available)}, overpaid {m(b.overpaid)}{due})")
+        return "<br>".join(lines)
+
     def _on_account(self, change) -> None:
         account = change["new"]
+        self.balance.value = self._balance_html(account)
         self.debit.options = self._debit_options(account)
         self.debit.value = None
         # the credit just saved belongs to its account: it cannot take another's items
@@ -290,6 +309,7 @@ class CreditDialog:
         self.void_button.disabled = False
         self.message.value = f"<b>Saved {html.escape(credit.invoice_id)}</b>: " + saved_text(res)
         self.preview.value = "<b>Saved</b>" + preview_html(res)
+        self.balance.value = self._balance_html(self.account.value)
         # the invoice list shows the new unpaid amounts; the rows what is still creditable
         debit = self.debit.value
         options = self._debit_options(self.account.value)
@@ -326,6 +346,7 @@ class CreditDialog:
         self.debit.observe(self._on_debit, names="value")
         self._set_rows(self.debit.value)
         self.preview.value = ""
+        self.balance.value = self._balance_html(account)
         return changed
 
     def _show_problems(self, exc: BadInput) -> None:

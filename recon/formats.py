@@ -198,6 +198,15 @@ LABELS = {
     "available": "Available",
     "os_user": "User",
     "logged_at": "Logged at",
+    # the customer's side (balances.py, statement.py, refunds.py); other new columns read
+    # well as they are ("net_receivable" -> "Net receivable")
+    "days_1_30": "1–30 days",
+    "days_31_60": "31–60 days",
+    "days_61_90": "61–90 days",
+    "days_over_90": "Over 90 days",
+    "event_date": "Date",
+    "balance_at_end": "Balance as of the end",
+    "refund_id": "Refund",
 }
 
 

@@ -20,7 +20,7 @@ from .db import Database
 #: break only when the ledger was written behind recon's back, never by later activity.
 JUDGED_TODAY = ("stored_total", "stored_unpaid", "stored_status", "duplicate_invoice_id",
                 "duplicate_item_id", "duplicate_link_id", "item_orphan", "payment_orphan",
-                "link_orphan")
+                "link_orphan", "refund_orphan")
 
 
 def breaches(db: Database, as_of: dt.date | None = None, *, now: pd.DataFrame | None = None) -> pd.DataFrame:

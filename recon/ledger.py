@@ -49,7 +49,7 @@ from .errors import BadInput, ReconError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from . import bulk, cancellations, credits, transfer
+    from . import bulk, cancellations, credits, refunds, statement, transfer
     from .files import FileFormat
 
 
@@ -310,6 +310,28 @@ class Ledger:
 
         return links.unlink(self.db, credit_invoice_id, debit_invoice_id, date=_day(date), rows=rows)
 
+    # -- refunds ------------------------------------------------------------------------------
+    @_writes
+    def refund(self, credit_invoice_id: str, amount, *, date: dt.date | str | None = None,
+               reference: str | None = None, refund_id: str | None = None,
+               dry_run: bool = False) -> refunds.RefundResult:
+        """Pay ``amount`` back from a credit invoice's available amount on ``date`` (default
+        today); ``refund_id`` default: the next RF-<year>-<counter>."""
+        from . import refunds
+
+        return refunds.refund(self.db, credit_invoice_id, amount, date=_day(date), reference=reference,
+                              refund_id=refund_id, dry_run=dry_run)
+
+    @_writes
+    def refund_file(self, source, *, date: dt.date | str | None = None, batch_id: str | None = None,
+                    rejects=None, mapping=None, dry_run: bool = False) -> refunds.RefundResult:
+        """Refunds from a file (.csv/.parquet/.xlsx) or DataFrame of credit_invoice_id, amount
+        [, refunded_on][, reference][, refund_id]: all or nothing; a rerun changes nothing."""
+        from . import refunds
+
+        return refunds.refund_file(self.db, source, mapping=mapping, date=_day(date), batch_id=batch_id,
+                                   rejects=rejects, dry_run=dry_run)
+
     # -- looking ----------------------------------------------------------------------------------
     @_reads
     def accounts(self) -> pd.DataFrame:
@@ -347,6 +369,34 @@ class Ledger:
             "links": views.links(self.db, invoice_id, rows=rows),
             "payments": views.payments(self.db, invoice_id, rows=rows),
         }
+
+    # -- the customer's side ------------------------------------------------------------------
+    @_reads
+    def balance(self, account_id: str | None = None, *, currency: str | None = None,
+                as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Per account and currency as of the end of ``as_of`` (default today): unpaid
+        debits, credit available, overpaid, net receivable, the oldest unpaid due date and
+        the aging buckets (recon.balances); every account when none is given."""
+        from . import balances
+        from .periods import parse_date
+
+        on = parse_date(as_of, "--as-of") if as_of is not None else None
+        return balances.balance(self.db, account_id, currency=currency, as_of=on)
+
+    def statement(self, account_id: str, start, end, out=None) -> statement.Statement:
+        """The account's statement from ``start`` to ``end`` (both included): per currency
+        the opening balance, every dated event with the running balance, the closing
+        balance and the aging at ``end`` (recon.statement); files written to ``out``."""
+        from . import statement
+        from .periods import parse_date
+
+        first = parse_date(start, "--from")
+        last = parse_date(end, "--to")
+        with self.session():
+            st = statement.statement(self.db, account_id, first, last)
+        if out is not None:
+            st.write(out)  # after the ledger is released
+        return st
 
     # -- month end ---------------------------------------------------------------------------------
     def report(self, period: str, out=None, gl=None):

@@ -219,12 +219,14 @@ def close(db: Database, period: str, by: str, *, reviewed_by: str | None = None,
                            f"{', '.join(open_before)}; close them first, in order")
         rep = build(db, period)
         problems = []
-        if not rep.ties:
-            bad = rep.tables["rollforward"]
+        for table, what in (("rollforward", "the roll-forward"),
+                            ("credit_rollforward", "the credit roll-forward")):
+            bad = rep.tables[table]
             bad = bad[bad["difference"] != 0]
-            problems.append("the roll-forward does not tie ("
-                            + ", ".join(f"{r.currency} difference {r.difference}" for r in bad.itertuples())
-                            + ")")
+            if len(bad):
+                problems.append(f"{what} does not tie ("
+                                + ", ".join(f"{r.currency} difference {r.difference}" for r in bad.itertuples())
+                                + ")")
         exc = rep.tables["exceptions"]
         if not exc.empty:
             problems.append(f"{len(exc)} exception(s) as of {end}: {_counts(exc)}")

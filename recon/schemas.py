@@ -233,6 +233,15 @@ TABLES: dict[str, list[Field]] = {
         Field("account_id", "id", required=False, optional_column=True),
         Field("balance", "money", signed=True),
     ],
+    # `recon refund --file`: one row per refund of a credit invoice's available amount
+    # (refunded_on empty: the run's --date; refund_id empty: the next RF number)
+    "refund_requests": [
+        Field("credit_invoice_id", "id"),
+        Field("amount", "money", positive=True),
+        Field("refunded_on", "date", required=False, optional_column=True),
+        Field("reference", "text", required=False, optional_column=True),
+        Field("refund_id", "id", required=False, optional_column=True),
+    ],
     # SPEC §4 `cancel`
     "cancellations": [
         Field("item_id", "id"),

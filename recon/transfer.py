@@ -68,7 +68,6 @@ IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
     "credit_item_on_debit": ("a debit invoice's item cannot credit another item", "leave credited_item_id empty on debit items"),
     "credit_item_unlinked": ("a credit item must name the debit item it credits", "fill credited_item_id with an existing debit item"),
     "credited_item_mismatch": ("credits an item of {a}, which is not a debit invoice of the same account and currency", "fix credited_item_id"),
-    "payment_on_credit": ("payments apply to debit invoices only", "record the payment against the debit invoice"),
     "link_not_credit": ("not a known credit invoice", "link from a credit invoice"),
     "link_not_debit": ("not a known debit invoice", "link to a debit invoice"),
     "link_mismatch": ("credit and debit invoices differ in account or currency (credit: {a})", "link invoices of one account and currency"),
@@ -89,6 +88,9 @@ IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
     "removed_not_credit": ("only items of a credit invoice are removed", "name a credit invoice"),
     "removed_before_added": ("removed before it took effect ({a})", "date removed_on on or after {a}"),
     "refund_not_credit": ("not a known credit invoice", "refund from a credit invoice"),
+    "refund_on_void": ("refund of a credit invoice voided on {a}", "a void credit has nothing to refund: "
+                       "leave the refund out, or the void"),
+    "duplicate_refund_id": ("refund id used twice (first: {a})", "give each refund its own id"),
     "refund_too_early": ("refund dated before its credit invoice ({a})", "date the refund on or after {a}"),
     "reversed_before_paid": ("reversed before it was paid ({a})", "date reversed_on on or after {a}"),
     "currency_digits_differ": ("the ledger gives this currency {a} decimals", "keep the ledger's decimals"),
@@ -187,6 +189,9 @@ class ImportCounts(dict):
         verb = "would import" if self.dry_run else "imported"
         added = ", ".join(f"{n:,} {t}" for t, n in self.items() if n and t in TABLE_FILES)
         parts = [f"{verb} {added}" if added else f"{'would import' if self.dry_run else 'imported'} nothing new"]
+        if self.get("payments_as_refunds"):
+            parts.append(f"{self['payments_as_refunds']:,} payment(s) on credit invoices taken as refunds"
+                         " (money paid back from the credit)")
         if self.get("credits_applied"):
             parts.append(f"{self['credits_applied']:,} credit application(s)")
         if self.skipped:
@@ -385,10 +390,17 @@ def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = 
         restore = new_ledger and any(BY_NAME[t].history for t in frames)
         for table, stage in TABLE_FILES.items():
             stage_frame(db, stage, table, frames.get(table))
+        # payments on credit invoices are money paid back: refunds (import_refund_payments.sql),
+        # before the overlap is sorted, so a re-import finds them among the ledger's refunds
+        for stmt in sql.statements("import_refund_payments"):
+            db.execute(stmt)
         found = None
         if not new_ledger:
             found = classify(db, frames, update=update, on=on, what=what)
         counts = {t: db.scalar(f"SELECT count(*) FROM {stage}") for t, stage in TABLE_FILES.items()}
+        as_refunds = int(db.scalar("SELECT count(*) FROM s_refunds WHERE _payment"))
+        if as_refunds:
+            counts["payments_as_refunds"] = as_refunds
         if not restore:
             refused = [Problem(reason=IMPORT_MESSAGES["history_into_used_ledger"][0],
                                file=frames[t].attrs.get("source", t),
@@ -481,11 +493,16 @@ def _columns(db: Database, table: str) -> set[str]:
 
 
 def _advance_numbering(db: Database) -> None:
-    """Imported credit numbers of our own form are never handed out again."""
+    """Imported credit invoice and refund numbers of our own form (CN-/RF-<year>-<n>) are
+    never handed out again. The RF counter starts with the first refund (refund_write.sql)."""
     db.execute(
         "UPDATE numbering SET last_no = greatest(last_no, coalesce((SELECT max(TRY_CAST("
         " regexp_extract(invoice_id, '^CN-[0-9]{4}-([0-9]+)$', 1) AS BIGINT)) FROM invoices), 0))"
         " WHERE prefix = 'CN'")
+    db.execute(
+        "INSERT INTO numbering SELECT 'RF', n FROM (SELECT max(TRY_CAST(regexp_extract(refund_id,"
+        " '^RF-[0-9]{4}-([0-9]+)$', 1) AS BIGINT)) AS n FROM refunds) WHERE n IS NOT NULL"
+        " ON CONFLICT (prefix) DO UPDATE SET last_no = greatest(numbering.last_no, excluded.last_no)")
 
 
 def _problems(rows) -> list[Problem]:

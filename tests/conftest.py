@@ -68,7 +68,8 @@ def ledger_state(lg: recon.Ledger) -> dict:
     with lg.session() as db:
         return {t: db.frame(f"SELECT * EXCLUDE (created_at) FROM {t} ORDER BY ALL" if t == "invoices"
                             else f"SELECT * FROM {t} ORDER BY ALL")
-                for t in ("invoices", "invoice_items", "payments", "invoice_links", "audit_log")}
+                for t in ("invoices", "invoice_items", "payments", "invoice_links", "refunds",
+                          "numbering", "batches", "audit_log")}
 
 
 def assert_same(a: dict, b: dict) -> None:

@@ -145,5 +145,10 @@ def test_demo_runs_on_the_bundled_data(cli, tmp_path):
     assert "updated: 1 debit(s) voided, 1 due date(s) moved" in out
     # after import --update only recon's credit not yet created in the platform is left
     assert "compared again: the ledger and the export differ: 3 difference(s)" in out
-    assert out.rstrip().endswith("→ credit CN-2026-000053 is not in the platform yet")
+    assert "→ credit CN-2026-000053 is not in the platform yet\nrefunded" in out
     assert (tmp_path / "demo" / "compare" / "compare.html").exists()
+    # last, in November: half of a goodwill credit refunded, the account's statement
+    assert "refunded 11,654.00 EUR of goodwill credit" in out
+    assert (tmp_path / "demo" / "statement" / "statement-ACC-1001-2026-10-01-2026-11-30.html").exists()
+    credit_ties = [line for line in out.splitlines() if "available at period end" in line]
+    assert len(credit_ties) == 3 and all("(difference 0" in line for line in credit_ties)

@@ -43,6 +43,16 @@ SESSION = [
     ("import-again-dry-run", ["import", "{L}", str(DATA), "--dry-run", "--date", "2026-10-31"]),
     ("compare", ["compare", "{L}", str(DATA)]),
     ("match-help", ["match", "--help"]),
+    # the customer's side: part of the goodwill credit on INV-2026-000003 (ACC-1008) paid back
+    ("refund-dry-run", ["refund", "{L}", "CN-2026-000002", "--amount", "1000.00", "--date", "2026-10-31",
+                        "--reference", "SEPA 0815", "--dry-run"]),
+    ("refund", ["refund", "{L}", "CN-2026-000002", "--amount", "1000.00", "--date", "2026-10-31",
+                "--reference", "SEPA 0815"]),
+    ("refund-above-available", ["refund", "{L}", "CN-2026-000002", "--amount", "30000.00"]),
+    ("void-refunded-credit", ["void", "{L}", "CN-2026-000002"]),
+    ("balance", ["balance", "{L}", "ACC-1008", "--as-of", "2026-10-31"]),
+    ("balance-every-account", ["balance", "{L}", "--as-of", "2026-10-31", "--currency", "USD"]),
+    ("statement", ["statement", "{L}", "ACC-1008", "--from", "2026-10-01", "--to", "2026-10-31"]),
 ]
 
 
@@ -129,6 +139,18 @@ def test_what_a_person_reads(session):
     # the sample export read again: nothing new; compare names the credits recon made (exit 1)
     assert "would import nothing new; skipped 1,495 row(s)" in session["import-again-dry-run"]
     assert "[exit 1]" in session["compare"] and "→ credit CN-2026-000002 is not in the platform yet" in session["compare"]
+    # the customer's side: the refund leaves the credit's available amount, and shows up in
+    # the balance (26,996.91 − 1,000.00 available) and, as the last event, on the statement
+    assert "available 26,996.91 EUR -> 25,996.91 EUR" in session["refund"]
+    assert "[exit 2]" in session["refund-above-available"] and "refund at most 25996.91 EUR" in \
+        session["refund-above-available"]
+    assert "[exit 2]" in session["void-refunded-credit"] and "cannot be voided" in session["void-refunded-credit"]
+    assert "credit available 25,996.91 EUR" in session["balance"]
+    assert "net receivable 76,043.85 EUR" in session["balance"]  # 102,040.76 − 25,996.91
+    assert "refund           CN-2026-000002   RF-2026-000001    1,000.00" in session["statement"]
+    assert "= balance as of 2026-10-31 76,043.85 EUR (difference 0.00 EUR)" in session["statement"]
+    usd = [line.split()[0] for line in session["balance-every-account"].splitlines() if "  USD  " in line]
+    assert usd == ["ACC-1003", "ACC-1004", "ACC-1009"]  # who owes most first
     help_text = session["credit-help"]
     for shown in ("DEBIT_ID", "the unpaid debit invoice to credit", "--reason TEXT", "why the credit"):
         assert shown in help_text, shown

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import recon
+from recon import formats
 from recon.dialog import CreditDialog
 from tests.conftest import assert_invariants
 
@@ -191,3 +192,22 @@ def test_account_names_where_the_export_has_them(sample_copy):
         dlg = CreditDialog(lg)
         labels = dict((v, k) for k, v in dlg.account.options)
         assert labels["ACC-1001"] == "ACC-1001 — Nordwind GmbH" and labels["ACC-1002"] == "ACC-1002"
+
+
+def test_picking_an_account_shows_its_balance(sample_copy):
+    with recon.Ledger(sample_copy) as lg:
+        dlg = CreditDialog(lg, date="2026-10-30")
+        assert dlg.balance.value == ""
+        dlg.account.value = "ACC-1001"
+        b = lg.balance("ACC-1001").iloc[0]
+        shown = dlg.balance.value
+        assert f"ACC-1001 owes {formats.money(b.net_receivable, 'EUR', code=True)}" in shown
+        assert "credit available 0.00 EUR" in shown and f"oldest unpaid due {b.oldest_due_date}" in shown
+        # a saved credit lowers what the customer owes, on screen at once
+        dlg.debit.value = "INV-2026-000177"
+        dlg.rows[1].tick.value = True
+        dlg.rows[1].quantity.value = "1"
+        dlg.show_preview()
+        dlg.save()
+        after = b.net_receivable - D("166.71")  # the credit of 166.71 EUR, applied to the invoice
+        assert f"owes {formats.money(after, 'EUR', code=True)}" in dlg.balance.value

@@ -5,7 +5,9 @@
   later activity, with and without closing the month (issue 12);
 - export → init --from → export gives the same CSV files byte for byte, from a CSV,
   Parquet or XLSX export (issue 13);
-- every invariant holds at the end, today and as of every month's end.
+- every invariant holds at the end, today and as of every month's end;
+- every account's statement of a month closes on its balance as of the month's last day
+  and opens on the previous month's close, and the credit roll-forward ties (issue 18).
 """
 
 from __future__ import annotations
@@ -78,3 +80,35 @@ def test_export_then_init_from_it_loses_nothing(tmp_path_factory, history, fmt):
     assert first.keys() == again.keys()
     for name in first:
         assert first[name] == again[name], name
+
+
+@settings(SETTINGS, max_examples=10)
+@given(history=histories.histories())
+def test_statements_close_on_the_balance_and_the_credit_rollforward_ties(tmp_path_factory, history):
+    folder = tmp_path_factory.mktemp(f"s{next(_counter)}")
+    lg = histories.make(folder / "ledger.duckdb")
+    try:
+        for day, kind, args in history:
+            histories.run(lg, day, kind, args, folder)
+        for account in ("ACC-1", "ACC-2"):
+            closed_before = None
+            for month in histories.MONTHS:
+                first, last = pd.Period(month, "M").start_time.date(), pd.Period(month, "M").end_time.date()
+                st_ = lg.statement(account, first, last)
+                summary = st_.summary.set_index("currency")
+                balance = lg.balance(account, as_of=last).set_index("currency")["net_receivable"]
+                # closing = opening + every event of the month = the balance as of its last day
+                assert st_.ties, st_.summary.to_string()
+                assert (summary["closing_balance"] == balance.reindex(summary.index).fillna(0)).all()
+                assert (summary["closing_balance"]
+                        == summary["opening_balance"] + st_.events.groupby("currency")["amount"].sum()
+                        .reindex(summary.index).fillna(0)).all()
+                if closed_before is not None:  # a month opens where the one before closed
+                    assert (summary["opening_balance"]
+                            == closed_before.reindex(summary.index).fillna(0)).all()
+                closed_before = summary["closing_balance"]
+        for month in histories.MONTHS:
+            credit = lg.report(month).tables["credit_rollforward"]
+            assert (credit["difference"] == 0).all(), credit.to_string()
+    finally:
+        lg.close()

@@ -366,6 +366,9 @@ BREAKS = {
                           ("C1", None)),
     "unknown_currency": (["INSERT INTO invoices (invoice_id, account_id, type, status, invoice_date, currency)"
                           " VALUES ('DX', 'ACC-1', 'debit', 'unpaid', DATE '2026-10-05', 'XYZ')"], ("DX", None)),
+    # a refund paid out of a debit invoice, and one of an invoice the ledger does not have
+    "refund_mismatch": (["INSERT INTO refunds VALUES ('RX', 'D2', 1.00, DATE '2026-10-20', NULL)"], ("D2", None)),
+    "refund_orphan": (["INSERT INTO refunds VALUES ('RX', 'NOPE', 1.00, DATE '2026-10-20', NULL)"], ("NOPE", None)),
     # applied beyond its items on a past day (an item added later cannot cover an older link)
     "credit_overdrawn": (["UPDATE invoice_links SET amount = amount + 1 WHERE credit_invoice_id = 'C1'",
                           "INSERT INTO invoice_items (item_id, invoice_id, line_no, quantity, unit_price, tax_rate,"
@@ -437,7 +440,8 @@ def test_files_are_safe_and_self_contained(small, tmp_path):
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:K3"
     assert wb.sheetnames == ["Report", "Summary", "Roll-forward", "Credits issued", "Credits by reason",
                              "Credits by origin", "Credits by account", "Links", "Aging",
-                             "Aging detail", "Unapplied credits", "Exceptions"]
+                             "Aging detail", "Unapplied credits", "Credit roll-forward", "Refunds",
+                             "Exceptions"]
 
 
 def test_workbook_totals_apart_from_the_filtered_rows_and_empty_sheets_say_so(small, tmp_path):
@@ -490,18 +494,19 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(monkeypatch, tmp_path
 
 
 def test_gl_per_currency_and_per_account(small, tmp_path):
-    # subledger receivable = unpaid debits − credit still available:
-    # EUR 305.00 − 200.00 (C2) = 105.00; JPY 690 − 0
+    # subledger receivable = unpaid debits − credit still available − overpaid:
+    # EUR 305.00 − 200.00 (C2) − 5.00 (D4 paid 35.00 for 30.00) = 100.00; JPY 690 − 0
     gl = tmp_path / "gl.csv"
-    gl.write_text("currency,balance\nEUR,105.00\nJPY,690\n")
+    gl.write_text("currency,balance\nEUR,100.00\nJPY,690\n")
     rep = small.report("2026-10", gl=gl)
     assert (rep.gl["difference"] == 0).all() and rep.exit_code == 0
     gl.write_text("currency,account_id,balance\nEUR,ACC-1,105.00\nEUR,ACC-2,-10.00\nJPY,ACC-3,690\n")
     rep = small.report("2026-10", gl=gl)
     g = rep.gl.set_index(["currency", "account_id"])
     assert g.loc[("EUR", "ACC-1"), "difference"] == D("-0.00")  # 105.00 = 43 + 62
-    assert g.loc[("EUR", "ACC-2"), "subledger_balance"] == 0   # D3 200 − C2 200
-    assert g.loc[("EUR", "ACC-2"), "difference"] == D("-10.00")
+    assert g.loc[("EUR", "ACC-2"), "overpaid"] == D("5.00")    # D4
+    assert g.loc[("EUR", "ACC-2"), "subledger_balance"] == D("-5.00")  # D3 200 − C2 200 − 5
+    assert g.loc[("EUR", "ACC-2"), "difference"] == D("-5.00")
     assert g.loc[("EUR", "ACC-2"), "status"] == "differs"
     assert rep.gl_differs and rep.exit_code == 1
 
@@ -542,7 +547,7 @@ def test_cli_exit_codes(small, cli, tmp_path):
     assert "EUR: opening 104.00" in out and "closing 305.00" in out
     assert (tmp_path / "r" / "recon-report-2026-10.html").exists()
     gl = tmp_path / "gl.csv"
-    gl.write_text("currency,balance\nEUR,100.00\nJPY,690\n")
+    gl.write_text("currency,balance\nEUR,105.00\nJPY,690\n")  # forgets D4's overpayment of 5.00
     code, out, err = cli("report", "--ledger", path, "--period", "2026-10", "--out", tmp_path / "r",
                          "--gl", gl)
     assert code == 1 and "GL" in out

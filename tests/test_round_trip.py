@@ -138,6 +138,15 @@ def test_links_beyond_a_credits_total_are_refused_each_link_counted_once(make_le
     links = "credit_invoice_id,debit_invoice_id,amount,linked_on\nC1,D1,20.00,2026-10-10\nC1,D2,30.00,2026-10-11\n"
     d = folder(tmp_path, invoices=INVOICES, invoice_items=ITEMS, invoice_links=links)
     refused(lg, d, "links_exceed_credit")  # 20.00 + 30.00 > 40.00
+    # named on the credit's first link (what draws on it), even when the credit's item
+    # (row 2 of invoice_items.csv) comes before it (row 3 of invoice_links.csv)
+    head, *lines = ITEMS.splitlines(keepends=True)
+    c2 = "C2,ACC-1,credit,2026-10-10,EUR\n", "C2-1,C2,1,Support,1,8,0.25,8.00,2.00,10.00,I2\n"
+    credit_first = folder(tmp_path, "credit_first", invoices=INVOICES + c2[0],
+                          invoice_items=head + lines[2] + lines[0] + lines[1] + c2[1],
+                          invoice_links=links.replace("\n", "\nC2,D2,10.00,2026-10-10\n", 1))
+    problems = refused(lg, credit_first, "links_exceed_credit")
+    assert "invoice_links.csv" in problems[0].file and problems[0].row == 3
     ok = folder(tmp_path, "ok", invoices=INVOICES, invoice_items=ITEMS,
                 invoice_links=links.replace("30.00", "20.00"))  # 20.00 + 20.00 = 40.00: fine
     lg.import_dir(ok)

@@ -14,6 +14,10 @@ activity. Tables (exact Arrow-decimal DataFrames, all built in SQL):
 - ``aging``              unpaid debits at period end by days past due (total = closing)
 - ``aging_detail``       the invoices behind it
 - ``unapplied_credits``  credit still available at period end, with its age
+- ``credit_rollforward`` opening available credit + issued − applied + unapplied −
+                         refunded − voided = closing available, tied to the credit
+                         available at period end (``difference`` must be 0)
+- ``refunds``            money paid back from credit invoices in the period
 - ``exceptions``         every rule of SPEC §2–3 the data breaks (today's ledger)
 - ``gl``                 subledger vs general ledger, when a GL file is given
 
@@ -62,6 +66,8 @@ RULES = {
     "duplicate_link_id": "two links share one link id",
     "unknown_currency": "invoice in a currency the ledger does not know",
     "credit_overdrawn": "on some day a credit's links and refunds exceeded its items",
+    "refund_mismatch": "refund of a debit or void invoice, or dated before its credit invoice",
+    "refund_orphan": "refund of an invoice that does not exist",
     "closed_report_changed": "a table of this closed month's report differs from the one signed off",
 }
 
@@ -69,8 +75,10 @@ RULES = {
 TABLE_ORDER = (
     "summary", "rollforward", "credits_issued", "credits_by_reason", "credits_by_origin",
     "credits_by_account", "links", "aging", "aging_detail", "unapplied_credits",
-    "exceptions", "gl",
+    "credit_rollforward", "refunds", "exceptions", "gl",
 )
+#: the roll-forwards that must tie (difference 0 in every currency)
+ROLLFORWARDS = ("rollforward", "credit_rollforward")
 
 
 def as_of(db: Database, date: dt.date | str) -> pd.DataFrame:
@@ -107,8 +115,10 @@ class Report:
 
     @property
     def ties(self) -> bool:
-        """Every currency's roll-forward ties to the unpaid debits at period end."""
-        return bool((self.tables["rollforward"]["difference"] == 0).all())
+        """Every currency's roll-forwards tie: the unpaid debits and the credit available
+        at period end (a report built before the credit roll-forward has only the first)."""
+        return all(bool((self.tables[t]["difference"] == 0).all()) for t in ROLLFORWARDS
+                   if t in self.tables)
 
     @property
     def gl_differs(self) -> bool:
@@ -175,6 +185,8 @@ def build(db: Database, period: str, gl=None) -> Report:
     temp("links", "report_links", dates)
     temp("aging", "report_aging", dates)
     temp("unapplied", "report_unapplied", dates)
+    temp("credit_rollforward", "report_credit_rollforward", dates)
+    temp("refunds", "report_refunds", dates)
     temp("aging_summary", "report_aging_summary")
     temp("credits_by", "report_credits_by")
     has_gl = gl is not None
@@ -196,6 +208,8 @@ def build(db: Database, period: str, gl=None) -> Report:
     tables["aging"] = frame("aging_summary")
     tables["aging_detail"] = frame("aging")
     tables["unapplied_credits"] = frame("unapplied")
+    tables["credit_rollforward"] = frame("credit_rollforward")
+    tables["refunds"] = frame("refunds")
     # today's breaches once: shown beside the period's, and the rules judged today in both
     now = breaches(db)
     tables["exceptions"] = _with_meaning(breaches(db, closing, now=now))

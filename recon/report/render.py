@@ -44,6 +44,8 @@ TITLES = {
     "aging": "Aging of unpaid debit invoices at period end",
     "aging_detail": "Unpaid debit invoices at period end",
     "unapplied_credits": "Unapplied credits at period end",
+    "credit_rollforward": "Credit balances roll-forward",
+    "refunds": "Refunds in the period",
     "exceptions": "Exceptions: rules the ledger breaks",
     "gl": "Subledger vs general ledger",
 }
@@ -53,6 +55,7 @@ SHEETS = {
     "credits_by_reason": "Credits by reason", "credits_by_origin": "Credits by origin",
     "credits_by_account": "Credits by account", "links": "Links", "aging": "Aging",
     "aging_detail": "Aging detail", "unapplied_credits": "Unapplied credits",
+    "credit_rollforward": "Credit roll-forward", "refunds": "Refunds",
     "exceptions": "Exceptions", "gl": "GL",
 }
 #: what a section shows, in a sentence, where the title alone may not say it
@@ -61,8 +64,13 @@ NOTES = {
                    "debit invoices at period end (difference 0).",
     "aging": "Unpaid debit invoices at period end by days past due; the total equals closing unpaid.",
     "unapplied_credits": "Credit invoices whose amount is still available (not applied to a debit).",
+    "credit_rollforward": "Opening available credit + issued (items by the day they took effect, less "
+                          "items removed) − applied + unapplied − refunded − voided = closing available, "
+                          "which must equal the credit available at period end (difference 0).",
+    "refunds": "Money paid back to customers from the available amount of credit invoices.",
     "exceptions": "Rules of the ledger the data breaks, checked on the ledger as it is today.",
-    "gl": "The subledger's receivable (unpaid debits − credit still available) against the GL.",
+    "gl": "The subledger's receivable (unpaid debits − credit still available, which refunds "
+          "lower, − overpaid) against the GL.",
 }
 #: rows of a table that are totals of the rows above them
 TOTAL_ROWS = {"aging": ("bucket", "total")}
@@ -72,9 +80,9 @@ EMPTY = "nothing in this period"
 HTML_ROW_LIMIT = 500
 #: a table with more rows scrolls in its own box on screen, its header staying in view
 LONG_TABLE = 30
-TABLE_ORDER_HTML = ("rollforward", "exceptions", "gl", "aging", "credits_by_reason",
-                    "credits_by_origin", "credits_by_account", "unapplied_credits", "links",
-                    "credits_issued", "aging_detail")
+TABLE_ORDER_HTML = ("rollforward", "credit_rollforward", "exceptions", "gl", "aging",
+                    "credits_by_reason", "credits_by_origin", "credits_by_account",
+                    "unapplied_credits", "refunds", "links", "credits_issued", "aging_detail")
 
 
 def _is_money(dtype) -> bool:
@@ -200,7 +208,7 @@ def facts(rep) -> list[tuple[str, str]]:
 def status(rep) -> list[tuple[str, bool]]:
     """(what, good) for the roll-forward, the GL and the exceptions."""
     t = rep.tables
-    out = [("the roll-forward ties" if rep.ties else "the roll-forward does NOT tie", rep.ties)]
+    out = [("the roll-forwards tie" if rep.ties else "a roll-forward does NOT tie", rep.ties)]
     if "gl" in t:
         out.append(("GL differs" if rep.gl_differs else "GL agrees", not rep.gl_differs))
     n = len(t["exceptions"])
@@ -288,8 +296,24 @@ def headline(rep, width: int = 100) -> list[str]:
         lines += textwrap.wrap(f"credits issued {t['credits_issued']} for {t['credits_issued_amount']};"
                                f" unapplied credits {t['unapplied_credits']}{gl}", width,
                                initial_indent=pad, subsequent_indent=pad)
-    if not rep.ties:
-        lines.append("the roll-forward does NOT tie: see rollforward, column difference")
+    cr = rep.tables.get("credit_rollforward")
+    if cr is not None:
+        text_cr = as_text(cr)
+        for (_, t), (_, row) in zip(text_cr.iterrows(), cr.iterrows(), strict=True):
+            pad = " " * (len(t["currency"]) + 4)
+            moves = [f"{label} {t[col]}" for label, col in
+                     (("issued", "issued"), ("applied", "applied"), ("unapplied", "unapplied"),
+                      ("refunded", "refunded"), ("voided", "voided"))
+                     if col in ("issued", "applied") or row[col] != 0]
+            lines += _fill([f"credit available: opening {t['opening_available']}", *moves,
+                            f"closing {t['closing_available']}"], width, first=f"  {t['currency']}: ", rest=pad)
+            lines.append(f"{pad}= available at period end {t['available_at_period_end']}"
+                         f" (difference {t['difference']})")
+    for table in ("rollforward", "credit_rollforward"):
+        df = rep.tables.get(table)
+        if df is not None and not bool((df["difference"] == 0).all()):
+            lines.append(f"the {'credit ' if table != 'rollforward' else ''}roll-forward does NOT tie: "
+                         f"see {table}, column difference")
     if rep.gl_differs:
         n = int((rep.tables["gl"]["difference"] != 0).sum())
         lines.append(f"{n} GL balance(s) differ from the subledger: see gl")
@@ -433,9 +457,10 @@ tbody tr:hover{background:none}
 
 
 def _table_html(df: pd.DataFrame, limit: int | None = None, totals: pd.Series | None = None,
-                labels: bool = True) -> str:
+                labels: bool = True, currency: str | None = None) -> str:
+    """A table as HTML; money at each row's currency (a ``currency`` column) or ``currency``."""
     shown = df if limit is None else df.head(limit)
-    text = as_text(shown)
+    text = as_text(shown, currency)
     numeric = set(numeric_columns(df))
     head = "".join(f'<th class="num">{_e(_name(c, labels))}</th>' if c in numeric
                    else f"<th>{_e(_name(c, labels))}</th>" for c in df.columns)

@@ -1,6 +1,7 @@
 -- After an import is written, before the recompute: a credit invoice whose active links
 -- and refunds exceed its items (it would be applied or paid back beyond its total). The
--- problem is named on the import's first link, refund or item row of that credit. Each
+-- problem is named on the import's first link or refund row of that credit (what draws on
+-- it), or on its first item row when the import draws nothing on it. Each
 -- side is summed on its own before the join, so a credit with several links counts each
 -- once.
 WITH credit AS (
@@ -12,12 +13,14 @@ WITH credit AS (
     FROM invoices c
     WHERE c.type = 'credit' AND c.voided_on IS NULL AND c.invoice_id IN (SELECT invoice_id FROM touched)
 ),
+-- the link or refund rows that draw on the credit come first, then its items
 rows AS (
-    SELECT credit_invoice_id AS invoice_id, _file, _row FROM s_links
-    UNION ALL SELECT credit_invoice_id, _file, _row FROM s_refunds
-    UNION ALL SELECT invoice_id, _file, _row FROM s_items
+    SELECT credit_invoice_id AS invoice_id, _file, _row, 0 AS kind FROM s_links
+    UNION ALL SELECT credit_invoice_id, _file, _row, 1 FROM s_refunds
+    UNION ALL SELECT invoice_id, _file, _row, 2 FROM s_items
 )
-SELECT arg_min(r._file, r._row), min(r._row), 'amount', c.invoice_id, 'links_exceed_credit',
+SELECT arg_min(r._file, (r.kind, r._row)), arg_min(r._row, (r.kind, r._row)), 'amount', c.invoice_id,
+       'links_exceed_credit',
        any_value(c.total)::DECIMAL(18,3)::VARCHAR
 FROM credit c JOIN rows r USING (invoice_id)
 WHERE c.given + c.refunded > c.total

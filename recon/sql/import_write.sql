@@ -22,7 +22,8 @@ INSERT INTO removed_items BY NAME
 SELECT s.* EXCLUDE (_row, _file, added_on), coalesce(s.added_on, i.invoice_date) AS added_on
 FROM s_removed s JOIN invoices i ON i.invoice_id = s.invoice_id ORDER BY s._row;
 INSERT INTO payments BY NAME SELECT * EXCLUDE (_row, _file) FROM s_payments ORDER BY _row;
-INSERT INTO refunds BY NAME SELECT * EXCLUDE (_row, _file) FROM s_refunds ORDER BY _row;
+INSERT INTO refunds BY NAME SELECT * EXCLUDE (_row, _file, _payment) FROM s_refunds
+ORDER BY _payment, _file, _row;
 INSERT INTO due_date_changes BY NAME SELECT * EXCLUDE (_row, _file) FROM s_due_changes ORDER BY _row;
 -- Links keep the file's ids when it gives them all, distinct, and the ledger has none
 -- of them (a restore, or a first import); otherwise they are numbered after the ledger's.

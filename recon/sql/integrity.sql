@@ -78,6 +78,19 @@ SELECT 'precision', i.invoice_id, it.item_id, 'amount ' || it.amount::VARCHAR ||
 FROM invoice_items it JOIN invoices i USING (invoice_id) JOIN currencies cu USING (currency)
 WHERE milli(it.net_amount) % cu.step_milli <> 0 OR milli(it.tax_amount) % cu.step_milli <> 0
 UNION ALL
+SELECT 'precision', r.credit_invoice_id, NULL,
+       'refund ' || r.refund_id || ' of ' || r.amount::VARCHAR || ' has more decimals than ' || i.currency
+FROM refunds r JOIN invoices i ON i.invoice_id = r.credit_invoice_id JOIN currencies cu USING (currency)
+WHERE milli(r.amount) % cu.step_milli <> 0
+UNION ALL
+-- a refund pays back a credit that is not void, on or after the credit's own date
+SELECT 'refund_mismatch', r.credit_invoice_id, NULL,
+       'refund ' || r.refund_id || ' dated ' || r.refunded_on::VARCHAR || ' of ' || c.type || ' invoice '
+       || c.invoice_id || ' dated ' || c.invoice_date::VARCHAR
+       || CASE WHEN c.voided_on IS NOT NULL THEN ', void since ' || c.voided_on::VARCHAR ELSE '' END
+FROM refunds r JOIN invoices c ON c.invoice_id = r.credit_invoice_id
+WHERE c.type <> 'credit' OR c.voided_on IS NOT NULL OR r.refunded_on < c.invoice_date
+UNION ALL
 SELECT 'credit_of_void_debit', ci.invoice_id, ci.item_id,
        'credits ' || o.item_id || ' of void debit ' || dd.invoice_id || ' (void since ' || dd.voided_on::VARCHAR || ')'
 FROM invoice_items ci JOIN invoices c ON c.invoice_id = ci.invoice_id
@@ -109,6 +122,9 @@ SELECT 'link_orphan', l.credit_invoice_id, NULL,
        || ', not both known invoices'
 FROM invoice_links l WHERE l.credit_invoice_id NOT IN (SELECT invoice_id FROM invoices)
    OR l.debit_invoice_id NOT IN (SELECT invoice_id FROM invoices)
+UNION ALL
+SELECT 'refund_orphan', r.credit_invoice_id, NULL, 'refund ' || r.refund_id || ' of unknown invoice ' || r.credit_invoice_id
+FROM refunds r WHERE r.credit_invoice_id NOT IN (SELECT invoice_id FROM invoices)
 UNION ALL
 SELECT 'duplicate_link_id', min(credit_invoice_id), NULL, 'link id ' || link_id::VARCHAR || ' used ' || count(*)::VARCHAR || ' times'
 FROM invoice_links GROUP BY link_id HAVING count(*) > 1
