@@ -284,12 +284,20 @@ def _refuse(db: Database, what: str, directory: Path, rejects, checked: dict[str
     if any(p.code == "too_many_decimals" for p in problems):
         problems = _name_currencies(db, checked, problems)
     order = {c.name: n for n, c in enumerate(checked.values())}
-    problems.sort(key=lambda p: (p.row is not None, order.get(p.file, -1), p.file or "", p.row or 0,
+    # a whole file's problems first, then the rows', then the rules the files break
+    # together (a credit overdrawn by links from several files), which name no file
+    def rank(p: Problem) -> int:
+        return 2 if p.file is None else (0 if p.row is None else 1)
+
+    problems.sort(key=lambda p: (rank(p), order.get(p.file, -1), p.file or "", p.row or 0,
                                  p.column or ""))
-    whole = sum(p.row is None for p in problems)
+    whole = sum(rank(p) == 0 for p in problems)
     rows = len({(p.file, p.row) for p in problems if p.row is not None})
+    in_rows = sum(rank(p) == 1 for p in problems)
+    together = len(problems) - whole - in_rows
     parts = ([f"{whole} about a whole file"] if whole else []) + (
-        [f"{len(problems) - whole} in {rows} row(s)"] if rows else [])
+        [f"{in_rows} in {rows} row(s)"] if rows else []) + (
+        [f"{together} about the files together"] if together else [])
     path = _rejects_path(directory, rejects)
     where = ""
     try:

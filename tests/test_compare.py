@@ -3,7 +3,7 @@
 Worked examples, one planted difference each, on a tiny ledger: two debit invoices of
 ACC-1 (D1 = 120.00 + 36.00 EUR, D2 = 48.00 EUR with 10.00 paid) and the credit recon
 made of D1's second item, CN-2026-000001 (36.00), linked to D1. The platform's export is
-the ledger's export with the planted change (tests/platform.py); its figures are what
+the ledger's export with the planted change (tests/platform_export.py); its figures are what
 its own facts give.
 """
 
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import recon
-from tests.platform import PlatformExport
+from tests.platform_export import PlatformExport
 
 INVOICES = """
     invoice_id,account_id,type,invoice_date,due_date,currency

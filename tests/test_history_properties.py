@@ -82,7 +82,7 @@ def test_export_then_init_from_it_loses_nothing(tmp_path_factory, history, fmt):
         assert first[name] == again[name], name
 
 
-@settings(SETTINGS, max_examples=10)
+@settings(SETTINGS, max_examples=6)
 @given(history=histories.histories())
 def test_statements_close_on_the_balance_and_the_credit_rollforward_ties(tmp_path_factory, history):
     folder = tmp_path_factory.mktemp(f"s{next(_counter)}")
@@ -100,9 +100,11 @@ def test_statements_close_on_the_balance_and_the_credit_rollforward_ties(tmp_pat
                 # closing = opening + every event of the month = the balance as of its last day
                 assert st_.ties, st_.summary.to_string()
                 assert (summary["closing_balance"] == balance.reindex(summary.index).fillna(0)).all()
-                assert (summary["closing_balance"]
-                        == summary["opening_balance"] + st_.events.groupby("currency")["amount"].sum()
-                        .reindex(summary.index).fillna(0)).all()
+                # as Python decimals: two DECIMAL(38, s) columns added in Arrow need 39 digits
+                events = st_.events.groupby("currency")["amount"].sum().astype(object)
+                assert (summary["closing_balance"].astype(object)
+                        == summary["opening_balance"].astype(object)
+                        + events.reindex(summary.index).fillna(0)).all()
                 if closed_before is not None:  # a month opens where the one before closed
                     assert (summary["opening_balance"]
                             == closed_before.reindex(summary.index).fillna(0)).all()

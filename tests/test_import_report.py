@@ -55,7 +55,7 @@ def test_a_refused_import_writes_its_rejects_beside_the_folder(recon_main, ledge
     rejects = tmp_path / "export.rejects.csv"                  # beside, not inside, the folder
     assert f"every problem is in {rejects}" in err
     rows = pd.read_csv(rejects, dtype=str, keep_default_na=False)
-    assert list(rows.columns) == ["file", "row", "column", "value", "reason", "fix"]
+    assert list(rows.columns) == ["file", "row", "id", "column", "ledger_value", "value", "reason", "fix"]
     assert rows[["row", "column", "value", "reason"]].values.tolist() == [
         ["3", "quantity", "0", "must be greater than 0"]]
     assert rows.file[0].endswith("invoice_items.csv")

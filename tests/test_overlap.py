@@ -3,7 +3,7 @@
 The same tiny ledger as tests/test_compare.py: D1 = 120.00 + 36.00 EUR and D2 = 48.00
 EUR of ACC-1 with P1 = 10.00 paid on D2, and recon's credit CN-2026-000001 (36.00) of
 D1's second item. The platform's export is the ledger's export with its changes
-(tests/platform.py); rows the ledger holds are skipped, new ones added, conflicts
+(tests/platform_export.py); rows the ledger holds are skipped, new ones added, conflicts
 refused unless --update takes them as dated facts.
 """
 
@@ -19,7 +19,7 @@ import pytest
 import recon
 from recon.db import NeedsUpgrade
 from tests.conftest import assert_invariants, assert_same, ledger_state
-from tests.platform import PlatformExport
+from tests.platform_export import PlatformExport
 from tests.test_compare import CN, INVOICES, ITEMS, PAYMENTS
 
 

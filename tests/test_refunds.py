@@ -263,8 +263,8 @@ def test_a_refund_payment_beyond_the_credit_is_refused_naming_the_payments_file(
     with pytest.raises(BadInput) as exc:
         lg.import_dir(folder, date="2026-10-08")
     assert_same(before, state(lg))
-    assert ("payments.csv, row 2, column amount, value 'PC1': links and refunds of credit invoice exceed "
-            "its total (12.400)") in exc.value.summary()
+    assert ("payments.csv, row 2, column amount, value '20.00': links and refunds of credit invoice exceed "
+            "its total (12.400)") in exc.value.summary(), exc.value.summary()
     # dated before its credit: named by the payments file's own column
     (folder / "payments.csv").write_text("payment_id,invoice_id,amount,paid_on\n"
                                          "PAY-9,PC1,2.00,2026-10-05\n")
