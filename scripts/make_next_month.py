@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from recon import Ledger  # noqa: E402
 from recon.demo import run_demo  # noqa: E402
-from tests.platform import PlatformExport  # noqa: E402
+from tests.platform_export import PlatformExport  # noqa: E402
 
 OUT = ROOT / "data" / "next_month"
 RENUMBERED = ("CN-2026-000001", "PCN-2026-004711")
