@@ -281,7 +281,6 @@ def cmd_init(args) -> int:
 
 
 def cmd_import(args) -> int:
-
     from .ledger import Ledger
 
     with Ledger(args.ledger) as lg:

@@ -120,6 +120,8 @@ def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = Non
     rejects file (``rejects``, by default ``<folder>.rejects.csv`` beside the folder, so a
     later import of the folder never meets it). The result lists the files imported,
     the files and columns ignored, and the rows whose net differs (when allowed).
+    ``update`` and ``dry_run``: as in :func:`import_frames` (an overlapping export's
+    changes taken as dated facts; all of it checked, nothing saved).
     """
     fmt = fmt or FileFormat()
     directory = Path(directory)
