@@ -333,20 +333,28 @@ def cmd_credit(args) -> int:
         periods[item.strip()] = (start.strip() or None, end.strip() or None)
     with Ledger(args.ledger) as lg:
         try:
+            # a save prints a few lines from records (no pandas); a dry run shows its items' table
             res = lg.credit(args.debit, items or None, percent=args.percent, gross=args.gross,
                             reason=args.reason, memo=args.memo,
                             date=args.date, into=args.into, allow_paid=args.allow_paid,
-                            dry_run=args.dry_run, periods=periods or None)
+                            dry_run=args.dry_run, periods=periods or None, rows=not args.dry_run)
         except BadInput as exc:
             raise _with_closest(lg, exc) from None
-    credit = res.credits.iloc[0]
+    if args.dry_run:
+        credit, item_count = res.credits.iloc[0], len(res.items)
+        linked: dict = {}
+        for link in res.links.itertuples(index=False):
+            linked[link.debit_invoice_id] = linked.get(link.debit_invoice_id, 0) + link.amount
+        debits = [d._replace(linked=linked.get(d.debit_invoice_id))
+                  for d in res.debits.assign(linked=None).itertuples(index=False)]
+    else:
+        credit, item_count, debits = res.credit, res.item_count, res.debits
     cur = credit.currency
     verb = "would create" if args.dry_run else ("created" if credit.is_new else "added to")
     lines = [f"{verb} credit invoice {credit.invoice_id}: total {_money(credit.total, cur)}, "
-             f"{len(res.items)} item(s), {_available(credit.available, cur, args.dry_run)}"]
-    for _, d in res.debits.iterrows():
-        linked = res.links.loc[res.links["debit_invoice_id"] == d.debit_invoice_id, "amount"]
-        link = f"linked {_money(linked.sum(), cur)}; " if len(linked) else "not linked; "
+             f"{item_count} item(s), {_available(credit.available, cur, args.dry_run)}"]
+    for d in debits:
+        link = f"linked {_money(d.linked, cur)}; " if d.linked is not None else "not linked; "
         lines.append(f"  {d.debit_invoice_id}: {link}unpaid {_money(d.unpaid_before, d.currency)} -> "
                      f"{_money(d.unpaid_after, d.currency)}, {d.status_before} -> {d.status_after}")
     if args.dry_run:
@@ -523,10 +531,9 @@ def cmd_void(args) -> int:
     from .ledger import Ledger
 
     with Ledger(args.ledger) as lg:
-        changed = lg.void(args.credit, date=args.date)
-        kinds = _kinds(lg, changed)
+        changed = lg.void(args.credit, date=args.date, rows=True)
     print(f"voided {args.credit}; its links ended")
-    _print_changes(list(changed.itertuples(index=False)), kinds)
+    _print_changes(changed, {r.invoice_id: r.type for r in changed})
     return EXIT_OK
 
 
@@ -582,10 +589,6 @@ def cmd_remove_items(args) -> int:
     print(f"{args.credit}: {len(left)} item(s) left, total {_money(head.total, head.currency)}, "
           f"available {_money(head.unpaid_amount, head.currency)}, {head.status}")
     return EXIT_OK
-
-
-def _kinds(lg: Ledger, changed: pd.DataFrame) -> dict[str, str]:
-    return {i: lg.invoice(i).iloc[0].type for i in changed["invoice_id"]} if len(changed) else {}
 
 
 def _print_changes(changed: list, kinds: dict[str, str]) -> None:

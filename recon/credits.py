@@ -13,43 +13,82 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-
-import pandas as pd
-import pyarrow as pya
+from typing import TYPE_CHECKING
 
 from . import sql
 from .amounts import Amount, Percent
 from .db import Database
 from .errors import BadInput, Problem
-from .money import MONEY, QUANTITY, RATE, parse_decimal, plain_decimal, significant_decimals
+from .links import changes, note_before
+from .money import (
+    MONEY_SQL,
+    QUANTITY_SQL,
+    RATE_SQL,
+    parse_decimal,
+    plain_decimal,
+    significant_decimals,
+)
 from .periods import lock_params, parse_date, refuse_if_locked
 
-REQUEST_TYPES = {
-    "req_no": pya.int64(),
-    "src_row": pya.int64(),
-    "credit_key": pya.string(),
-    "into_credit_id": pya.string(),
-    "debit_invoice_id": pya.string(),
-    "item_id": pya.string(),
-    "quantity": QUANTITY,
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and pyarrow are imported in the functions that build frames: a one-item
+# `recon credit` or `recon void` works on records and never pays their ~0.4 s import.
+
+REQUEST_SQL = {
+    "req_no": "BIGINT",
+    "src_row": "BIGINT",
+    "credit_key": "VARCHAR",
+    "into_credit_id": "VARCHAR",
+    "debit_invoice_id": "VARCHAR",
+    "item_id": "VARCHAR",
+    "quantity": QUANTITY_SQL,
     # or a net amount (gross: tax included) or a percentage of the item's original net
     # (recon/amounts.py); at most one of quantity, amount and percent
-    "amount": MONEY,
-    "percent": RATE,
-    "gross": pya.bool_(),
-    "reason": pya.string(),
-    "memo": pya.string(),
-    "credit_date": pya.date32(),
-    "period_start": pya.date32(),
-    "period_end": pya.date32(),
+    "amount": MONEY_SQL,
+    "percent": RATE_SQL,
+    "gross": "BOOLEAN",
+    "reason": "VARCHAR",
+    "memo": "VARCHAR",
+    "credit_date": "DATE",
+    "period_start": "DATE",
+    "period_end": "DATE",
     # Proration (cancellations): the piece covers quantity × unused_days / period_days;
     # both empty = 1/1, a plain credit. cancelled_on is written on the credit item.
-    "unused_days": pya.int64(),
-    "period_days": pya.int64(),
-    "cancelled_on": pya.date32(),
+    "unused_days": "BIGINT",
+    "period_days": "BIGINT",
+    "cancelled_on": "DATE",
     # the platform's own number for a new credit invoice (bulk files)
-    "credit_invoice_id": pya.string(),
+    "credit_invoice_id": "VARCHAR",
 }
+
+
+def _arrow_type(sql_type: str):
+    import pyarrow as pa
+
+    from . import money
+
+    named = {"BIGINT": pa.int64(), "VARCHAR": pa.string(), "BOOLEAN": pa.bool_(), "DATE": pa.date32(),
+             MONEY_SQL: money.MONEY, QUANTITY_SQL: money.QUANTITY, RATE_SQL: money.RATE}
+    return named[sql_type]
+
+
+def request_types() -> dict:
+    """REQUEST_SQL as Arrow types."""
+    types = globals().get("REQUEST_TYPES")
+    if types is None:
+        types = globals()["REQUEST_TYPES"] = {c: _arrow_type(t) for c, t in REQUEST_SQL.items()}
+    return types
+
+
+def __getattr__(name: str):
+    # REQUEST_TYPES: the request columns' Arrow types (bulk files, cancellations), made on
+    # first use like money.MONEY, so that importing this module does not import pyarrow
+    if name == "REQUEST_TYPES":
+        return request_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # code -> (reason, fix); {value}, {a}, {b} come from the check's row.
 MESSAGES: dict[str, tuple[str, str | None]] = {
@@ -195,6 +234,27 @@ class CreditResult:
                 f"{self.item_count} item(s), {len(self.links)} link(s); totals {self.totals}>")
 
 
+@dataclass
+class CreditSummary:
+    """What a saved credit of one debit invoice did, as records (named tuples of exact
+    values, :meth:`recon.db.Database.records`): for the command line, which prints a few
+    lines and need not import pandas (``credit(..., rows=True)``).
+
+    ``credit``: the credit invoice (as a row of ``CreditResult.credits``); ``debits``:
+    each debit invoice it touched (as ``CreditResult.debits``, plus ``linked``: the link
+    amount this run wrote to it, None for none); ``item_count``: credit items written."""
+
+    credit: tuple
+    debits: list
+    item_count: int
+    links: int
+    totals: dict
+
+    @property
+    def credit_invoice_id(self) -> str:
+        return self.credit.invoice_id
+
+
 GROUP_CODES = {"group_currency", "group_account", "group_dates", "credit_id_mixed"}
 
 
@@ -220,9 +280,12 @@ def _problem(row, source: str | None, numbered: bool,
 
 
 def request_frame(rows: list[dict]) -> pd.DataFrame:
-    """Credit requests as an exact frame (see REQUEST_TYPES)."""
-    cols = {name: pya.array([r.get(name) for r in rows], type=t) for name, t in REQUEST_TYPES.items()}
-    return pya.table(cols).to_pandas(types_mapper=pd.ArrowDtype)
+    """Credit requests as an exact frame (see REQUEST_SQL)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    cols = {name: pa.array([r.get(name) for r in rows], type=t) for name, t in request_types().items()}
+    return pa.table(cols).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def run_requests(
@@ -241,7 +304,8 @@ def run_requests(
     progress=None,
     key_label: Callable[[str], str] = _group_label,
     sum_repeats: bool = False,
-) -> CreditResult:
+    rows: bool = False,
+) -> CreditResult | CreditSummary:
     """Check every request, then create the credits in one transaction (or preview them).
 
     ``origin`` (manual, full, bulk, cancellation) is how the run's new credit invoices
@@ -250,6 +314,7 @@ def run_requests(
     ``key_label`` names a credit key in a message (the caller knows how it built them).
     ``sum_repeats``: rows of one credit that credit the same item become one line with
     their sum (otherwise rows alike in every cell are refused as ambiguous).
+    ``rows``: a saved run of one credit invoice returns a :class:`CreditSummary` (records).
     """
     today = today or dt.date.today()
     tell = progress or (lambda phase, count=None: None)
@@ -289,11 +354,12 @@ def run_requests(
         tell("credits written", item_count)
         recomputed = db.recompute()
         tell("invoices recomputed", recomputed)
-        result = _result(db, item_count, dry_run)
+        result = _summary(db, item_count) if rows and not dry_run else _result(db, item_count, dry_run)
         if not dry_run:
+            links = result.links if rows else len(result.links)
             db.audit(command, batch_id=batch_id, invoices=int(db.scalar(
                 "SELECT count(*) FROM credit_head WHERE is_new")), items=result.item_count,
-                links=len(result.links), totals=result.totals, detail=audit_detail)
+                links=links, totals=result.totals, detail=audit_detail)
     return result
 
 
@@ -302,25 +368,35 @@ def run_requests(
 OPTIONAL = ("into_credit_id", "memo", "credit_date", "period_start", "period_end",
             "unused_days", "period_days", "cancelled_on", "amount", "percent", "gross",
             "credit_invoice_id")
-_SQL_TYPE = {pya.string(): "VARCHAR", pya.date32(): "DATE", pya.int64(): "BIGINT",
-             QUANTITY: "DECIMAL(18,6)", MONEY: "DECIMAL(18,3)", RATE: "DECIMAL(9,6)",
-             pya.bool_(): "BOOLEAN"}
 
 
-def _stage(db: Database, req: pd.DataFrame) -> None:
-    """credit_stage.sql on the request frame, leaving out its all-empty optional columns
-    (each one a million NULL cells fewer to write on a 1M-row run)."""
-    empty = [c for c in OPTIONAL if req[c].isna().all()]
-    # column names and types from REQUEST_TYPES (code, not input) complete the views
-    nulls = "".join(f", NULL::{_SQL_TYPE[REQUEST_TYPES[c]]} AS {c}" for c in empty)
-    db.con.register("req_in_data", req.drop(columns=empty))
+def _stage(db: Database, req: pd.DataFrame | list[dict]) -> None:
+    """credit_stage.sql on the requests, leaving out their all-empty optional columns
+    (each one a million NULL cells fewer to write on a 1M-row run). ``req``: a frame (bulk
+    files, cancellations) or, for a few requests, a list of dicts (REQUEST_SQL's names):
+    these go in by parameters, so that a one-item credit never imports pandas."""
+    few = isinstance(req, list)
+    empty = [c for c in OPTIONAL if (all(r.get(c) is None for r in req) if few else req[c].isna().all())]
+    # column names and types from REQUEST_SQL (code, not input) complete the views
+    nulls = "".join(f", NULL::{REQUEST_SQL[c]} AS {c}" for c in empty)
+    if few:
+        cols = [c for c in REQUEST_SQL if c not in empty]
+        db.execute("CREATE OR REPLACE TEMP TABLE req_in_data ("
+                   + ", ".join(f"{c} {REQUEST_SQL[c]}" for c in cols) + ")")
+        db.con.executemany(f"INSERT INTO req_in_data VALUES ({', '.join('?' * len(cols))})",
+                           [[r.get(c) for c in cols] for r in req])
+    else:
+        db.con.register("req_in_data", req.drop(columns=empty))
     try:
         db.execute(f"CREATE OR REPLACE TEMP VIEW req_in AS SELECT * {nulls} FROM req_in_data")
         for stmt in sql.statements("credit_stage"):
             db.execute(stmt.replace("{empty_columns}", nulls))
     finally:
         db.execute("DROP VIEW IF EXISTS req_in")
-        db.con.unregister("req_in_data")
+        if few:
+            db.execute("DROP TABLE IF EXISTS req_in_data")
+        else:
+            db.con.unregister("req_in_data")
 
 
 def _pieces(db: Database) -> None:
@@ -365,13 +441,33 @@ def _params_for(stmt: str, params: dict) -> dict:
     return sql.used(stmt, params)
 
 
+# the run's credit invoices (CreditResult.credits), its debits and its totals
+_CREDITS = ("SELECT i.invoice_id, i.account_id, i.currency, i.invoice_date, i.origin, i.reason,"
+            " i.total, i.unpaid_amount AS available, i.status, h.is_new"
+            " FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id"
+            " ORDER BY h.first_req")
+_DEBITS = ("SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
+           " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency{linked}"
+           " FROM debit_before b JOIN invoices i USING (invoice_id) ORDER BY 1")
+_TOTALS = "SELECT currency, sum(amount) FROM piece WHERE quantity > 0 GROUP BY currency ORDER BY currency"
+
+
+def _totals(db: Database) -> dict:
+    return {cur: f"{Decimal(str(v)).quantize(Decimal(1).scaleb(-3)):f}" for cur, v in db.rows(_TOTALS)}
+
+
+def _summary(db: Database, item_count: int) -> CreditSummary:
+    """A saved run of one credit invoice as records (no frames)."""
+    (credit,) = db.records(_CREDITS)
+    debits = db.records(_DEBITS.format(
+        linked=", (SELECT sum(l.amount) FROM credit_link l WHERE l.debit_invoice_id = b.invoice_id"
+               " AND l.amount > 0) AS linked"))
+    links = int(db.scalar("SELECT count(*) FROM credit_link WHERE amount > 0"))
+    return CreditSummary(credit, debits, item_count, links, _totals(db))
+
+
 def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
-    credits = db.frame(
-        "SELECT i.invoice_id, i.account_id, i.currency, i.invoice_date, i.origin, i.reason,"
-        " i.total, i.unpaid_amount AS available, i.status, h.is_new"
-        " FROM invoices i JOIN credit_head h ON h.credit_invoice_id = i.invoice_id"
-        " ORDER BY h.first_req"
-    )
+    credits = db.frame(_CREDITS)
     items, load_items = None, None
     if dry_run or item_count <= EAGER_ITEMS:
         items = db.frame(
@@ -393,17 +489,8 @@ def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
         sums = db.frame(_SUMS.format(ids="SELECT credit_invoice_id FROM credit_head"))
     else:
         load_sums = _sums_loader(db, credits[["invoice_id"]])
-    debits = db.frame(
-        "SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
-        " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency"
-        " FROM debit_before b JOIN invoices i USING (invoice_id) ORDER BY 1"
-    )
-    totals = {
-        cur: f"{Decimal(str(v)).quantize(Decimal(1).scaleb(-3)):f}"
-        for cur, v in db.rows(
-            "SELECT currency, sum(amount) FROM piece WHERE quantity > 0 GROUP BY currency ORDER BY currency")
-    }
-    return CreditResult(credits, items, links, debits, dry_run=dry_run, totals=totals,
+    debits = db.frame(_DEBITS.format(linked=""))
+    return CreditResult(credits, items, links, debits, dry_run=dry_run, totals=_totals(db),
                         item_count=item_count, _load_items=load_items, _pairs=pairs, _sums=sums,
                         _load_sums=load_sums)
 
@@ -538,7 +625,8 @@ def credit(
     dry_run: bool = False,
     command: str = "credit",
     periods: Mapping | None = None,
-) -> CreditResult:
+    rows: bool = False,
+) -> CreditResult | CreditSummary:
     """Credit items of one debit invoice (``items``) or, with no items, all of it.
 
     ``items`` maps an item to a quantity, None (all that is left), ``Amount("20.00")``
@@ -546,7 +634,8 @@ def credit(
     original net of each named item, or of every item with no ``items``. ``gross`` reads
     every amount as tax-inclusive. ``periods`` ({item_id: (start, end)}, either end may
     be None) gives a credit item a billing period, which must lie within the debit
-    item's; default: the debit item's.
+    item's; default: the debit item's. ``rows``: a saved credit returns a
+    :class:`CreditSummary` of records instead (a dry run still returns frames).
     """
     pairs = normalise_items(items)
     if percent is not None:
@@ -568,13 +657,15 @@ def credit(
         "credit_date": credit_date,
     }
     whole = [(None, share)] if percent is not None and not pairs else [(None, None)]
-    rows = [dict(base, req_no=n, src_row=n, item_id=item, **_ask_columns(ask, gross),
-                 period_start=spans.get(item, (None, None))[0], period_end=spans.get(item, (None, None))[1])
-            for n, (item, ask) in enumerate(pairs or whole, start=1)]
+    # a few requests: staged from these dicts by parameters (no frame, see _stage)
+    requests = [dict(base, req_no=n, src_row=n, item_id=item, **_ask_columns(ask, gross),
+                     period_start=spans.get(item, (None, None))[0],
+                     period_end=spans.get(item, (None, None))[1])
+                for n, (item, ask) in enumerate(pairs or whole, start=1)]
     try:
-        return run_requests(db, request_frame(rows), command=command,
+        return run_requests(db, requests, command=command,
                             origin="manual" if pairs or percent is not None else "full", numbered=False,
-                            allow_paid=allow_paid, dry_run=dry_run,
+                            allow_paid=allow_paid, dry_run=dry_run, rows=rows,
                             audit_detail={"debit_invoice_id": debit_invoice_id, "into": into})
     except BadInput as exc:  # the engine's columns, as the caller typed them
         raise exc.renamed(OPTION_NAMES) from None
@@ -602,8 +693,12 @@ def _periods(periods: Mapping | None, items: list[str]) -> dict[str, tuple]:
 # -- void ------------------------------------------------------------------------------------
 
 
-def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None) -> pd.DataFrame:
+def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None,
+         rows: bool = False) -> pd.DataFrame:
     """Void a credit invoice: its links end, its debits' unpaid amounts come back.
+
+    Returns the credit and each debit it was linked to, before and after
+    (:func:`recon.links.changes`; ``rows``: records).
 
     Dated ``date`` (default today), which may not lie before anything the credit already
     has (its date, its items, its links) nor in a closed month; a credit with refunds
@@ -643,19 +738,11 @@ def void(db: Database, credit_invoice_id: str, *, date: dt.date | None = None) -
         links = db.scalar(
             "SELECT count(*) FROM invoice_links WHERE credit_invoice_id = $id AND unlinked_on IS NULL",
             {"id": credit_invoice_id})
+        note_before(db)
         db.execute(
             "UPDATE invoice_links SET unlinked_on = $on"
             " WHERE credit_invoice_id = $id AND unlinked_on IS NULL", params)
         db.execute("UPDATE invoices SET voided_on = $on WHERE invoice_id = $id", params)
-        affected = db.frame(
-            "SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before FROM invoices"
-            " WHERE invoice_id IN (SELECT invoice_id FROM touched)")
         db.recompute()
         db.audit("void", links=int(links), detail={"credit_invoice_id": credit_invoice_id})
-        db.con.register("aff", affected)
-        try:
-            return db.frame(
-                "SELECT a.invoice_id, a.status_before, i.status AS status_after, a.unpaid_before,"
-                " i.unpaid_amount AS unpaid_after, i.currency FROM aff a JOIN invoices i USING (invoice_id) ORDER BY 1")
-        finally:
-            db.con.unregister("aff")
+        return changes(db, rows)

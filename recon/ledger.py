@@ -232,7 +232,8 @@ class Ledger:
                reason: str | None = None,
                memo: str | None = None, date: dt.date | str | None = None,
                into: str | None = None, allow_paid: bool = False,
-               dry_run: bool = False, periods=None) -> credits.CreditResult:
+               dry_run: bool = False, periods=None,
+               rows: bool = False) -> credits.CreditResult | credits.CreditSummary:
         """Credit ``items`` of a debit invoice, or all of it.
 
         ``items`` maps item ids to a quantity, None (all that is left), ``recon.Amount``
@@ -240,13 +241,14 @@ class Ledger:
         every item's) original net; ``gross`` reads amounts as tax-inclusive.
         ``periods`` ({item_id: (start, end)}) gives credit items a billing period inside
         the debit item's (default: the debit item's own). ``dry_run`` previews
-        (``.preview()``) exactly what a save would write."""
+        (``.preview()``) exactly what a save would write. ``rows=True``: a saved credit
+        returns a ``CreditSummary`` of named tuples (no pandas)."""
         from . import credits
 
         return credits.credit(self.db, debit_invoice_id, items, percent=percent, gross=gross,
                               reason=reason, memo=memo,
                               date=date, into=into, allow_paid=allow_paid, dry_run=dry_run,
-                              periods=periods)
+                              periods=periods, rows=rows)
 
     def credit_invoice(self, debit_invoice_id: str, **kw) -> credits.CreditResult:
         """Credit the whole debit invoice in one action."""
@@ -267,12 +269,14 @@ class Ledger:
                           sum_repeats=sum_repeats)
 
     @_writes
-    def void(self, credit_invoice_id: str, *, date: dt.date | str | None = None) -> pd.DataFrame:
-        """Void a credit invoice on ``date`` (default today): its links end that day."""
+    def void(self, credit_invoice_id: str, *, date: dt.date | str | None = None,
+             rows: bool = False) -> pd.DataFrame:
+        """Void a credit invoice on ``date`` (default today): its links end that day.
+        Returns the credit and its debits, before and after (``rows=True``: named tuples)."""
         from . import credits
 
         on = _day(date)
-        return credits.void(self.db, credit_invoice_id, date=on)
+        return credits.void(self.db, credit_invoice_id, date=on, rows=rows)
 
     @_writes
     def cancel(self, source, *, date: dt.date | str | None = None, dry_run: bool = False,

@@ -141,7 +141,7 @@ def link(db: Database, credit_invoice_id: str, debit_invoice_id: str, amount=Non
                            f"date the link on or after {earliest}")
         refuse_if_locked(db, on, f"the link date {on}")
         db.touch("SELECT unnest([$c, $d])", {"c": credit_invoice_id, "d": debit_invoice_id})
-        _before(db)
+        note_before(db)
         db.execute("INSERT INTO invoice_links (link_id, credit_invoice_id, debit_invoice_id, amount, linked_on)"
                    " SELECT coalesce(max(link_id), 0) + 1, $c, $d, $a, $on FROM invoice_links",
                    {"c": credit_invoice_id, "d": debit_invoice_id, "a": value, "on": on})
@@ -152,7 +152,7 @@ def link(db: Database, credit_invoice_id: str, debit_invoice_id: str, amount=Non
         db.audit("link", links=1, totals={cur: f"{value:f}"},
                  detail={"credit_invoice_id": credit_invoice_id, "debit_invoice_id": debit_invoice_id,
                          "amount": f"{value:f}", "linked_on": on})
-        return _after(db, rows)
+        return changes(db, rows)
 
 
 def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
@@ -174,7 +174,7 @@ def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
                            f"date the unlink on or after {linked_on}")
         refuse_if_locked(db, on, f"the unlink date {on}")
         db.touch("SELECT unnest([$c, $d])", params)
-        _before(db)
+        note_before(db)
         db.execute("UPDATE invoice_links SET unlinked_on = $on"
                    " WHERE credit_invoice_id = $c AND debit_invoice_id = $d AND unlinked_on IS NULL",
                    dict(params, on=on))
@@ -182,19 +182,20 @@ def unlink(db: Database, credit_invoice_id: str, debit_invoice_id: str, *,
         db.audit("unlink", links=int(f["active_links"]),
                  detail={"credit_invoice_id": credit_invoice_id, "debit_invoice_id": debit_invoice_id,
                          "unlinked_on": on})
-        return _after(db, rows)
+        return changes(db, rows)
 
 
-def _before(db: Database) -> None:
+def note_before(db: Database) -> None:
     """The touched invoices' status and unpaid amount before the change (a temp table: no
-    frame, so that `recon link` need not import pandas)."""
+    frame, so that `recon link`, `unlink` and `void` need not import pandas)."""
     db.execute("CREATE OR REPLACE TEMP TABLE link_before AS"
                " SELECT invoice_id, status AS status_before, unpaid_amount AS unpaid_before"
                " FROM invoices WHERE invoice_id IN (SELECT invoice_id FROM touched)")
 
 
-def _after(db: Database, rows: bool) -> pd.DataFrame:
-    """Each touched invoice before and after (``rows``: records instead of a frame)."""
+def changes(db: Database, rows: bool) -> pd.DataFrame:
+    """Each invoice touched since :func:`note_before`, before and after: invoice_id, type,
+    status and unpaid amount before and after, currency (``rows``: records, not a frame)."""
     try:
         return (db.records if rows else db.frame)(
             "SELECT b.invoice_id, i.type, b.status_before, i.status AS status_after, b.unpaid_before,"
