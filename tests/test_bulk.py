@@ -232,6 +232,17 @@ def test_bad_row_refused_and_ledger_unchanged(ledger, tmp_path, rows, row, colum
     assert (tmp_path / "c.rejects.csv").exists()
 
 
+def test_every_row_of_a_repeated_bad_date_is_named(ledger, tmp_path):
+    """Dates are checked once per distinct value (schemas._by_distinct), then mapped back:
+    each row holding a bad one is still named, the good and empty ones are not."""
+    rows = ["INV-1,I1,0.1,a,2026-11-15,", "INV-1,I2,0.1,a,2026-02-30,", "INV-1,I1,0.1,b,,",
+            "INV-1,I2,0.1,b,2026-11-15,", "INV-1,I1,0.1,c,2026-02-30,", "INV-1,I2,0.1,c,2026-11-31,"]
+    with pytest.raises(BadInput) as e:
+        ledger.apply(write(tmp_path / "c.csv", *rows), today=TODAY)
+    assert [(p.row, p.value) for p in e.value.problems if p.code == "date"] == [
+        (3, "2026-02-30"), (6, "2026-02-30"), (7, "2026-11-31")]
+
+
 def test_missing_column_named(ledger, tmp_path):
     f = write(tmp_path / "c.csv", "I1,1", header="item_id,quantity")
     with pytest.raises(BadInput) as e:
