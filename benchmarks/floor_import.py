@@ -53,7 +53,8 @@ FROM inv i LEFT JOIN tot t USING (invoice_id) LEFT JOIN paid p USING (invoice_id
 # the totals check: amount = net + tax, and net within one minor unit of quantity × price
 CHECK = """
 SELECT count(*) FILTER (WHERE d.amount <> d.net_amount + d.tax_amount
-                          OR abs(d.net_amount * 1000 - d.quantity * d.unit_price * 1000) > c.step_milli)
+                          OR abs(d.net_amount::DECIMAL(38,3) - d.quantity::DECIMAL(38,6) * d.unit_price) * 1000
+                             > c.step_milli)
 FROM invoice_items d JOIN invoices i USING (invoice_id) JOIN currencies c USING (currency)
 """
 

@@ -484,15 +484,16 @@ def stage_frame(db: Database, stage: str, table: str, frame: pd.DataFrame | None
     db.execute(f"ALTER TABLE {stage} ADD COLUMN _file VARCHAR")
     if frame is None or frame.empty:
         return
-    df = frame.copy()
-    df["_row"] = pd.array(df.index.to_numpy(), dtype="int64[pyarrow]")
-    df["_file"] = pd.array([frame.attrs.get("source")] * len(df), dtype="string[pyarrow]")
-    cols = [c for c in df.columns if c in _columns(db, stage)]
+    # no copy of the frame (copy-on-write: assign shares the columns), and the file's
+    # name as one parameter, not a million-string column (0.3 s of a 1M-item import)
+    df = frame.assign(_row=pd.array(frame.index.to_numpy(), dtype="int64[pyarrow]"))
+    cols = [c for c in df.columns if c in _columns(db, stage) and c != "_file"]
     # the row numbers are in _row; a non-range index (rows after a blank line) would
     # otherwise come along as a column __index_level_0__
     db.con.register("incoming", df[cols].reset_index(drop=True))
     try:
-        db.execute(f"INSERT INTO {stage} BY NAME SELECT * FROM incoming")
+        db.execute(f"INSERT INTO {stage} BY NAME SELECT *, $file::VARCHAR AS _file FROM incoming",
+                   {"file": frame.attrs.get("source")})
     finally:
         db.con.unregister("incoming")
 

@@ -48,3 +48,17 @@ def test_worked_example():
     # the largest BIGINT-path operands stay below 2^63: 2^30-1, 2^31-1, 2^31-1, 2^31-1
     top = 2**31 - 1
     assert share(2**30 - 1, top, top, top) == expected(2**30 - 1, top, top, top)
+
+
+@settings(max_examples=300, deadline=None)
+@given(milli=st.one_of(st.sampled_from([0, 1, 999, 10**15 - 1, 10**15, 10**15 + 5, 10**18 - 1]),
+                       st.integers(min_value=0, max_value=10**18 - 1)),
+       negative=st.booleans(), step=st.sampled_from([1, 10, 100, 1000]))
+def test_off_step_tells_extra_decimals_on_both_paths(milli, negative, step):
+    """off_step (macros.sql): more decimals than the currency's minor unit, for every
+    DECIMAL(18,3) amount: BIGINT below 10^12, HUGEINT from there to 10^15."""
+    from decimal import Decimal
+
+    x = Decimal(-milli if negative else milli).scaleb(-3)
+    got = CON.execute("SELECT off_step($x::DECIMAL(18,3), $s)", {"x": str(x), "s": step}).fetchone()[0]
+    assert got == (milli % step != 0)

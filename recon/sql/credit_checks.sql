@@ -133,7 +133,7 @@ FROM req WHERE amount <= 0
 UNION ALL
 SELECT src_row, 'amount', amount::VARCHAR, 'amount_decimals', currency,
        CASE step_milli WHEN 1000 THEN '0' WHEN 100 THEN '1' WHEN 10 THEN '2' ELSE '3' END
-FROM req WHERE amount > 0 AND step_milli IS NOT NULL AND milli(amount) % step_milli <> 0
+FROM req WHERE amount > 0 AND step_milli IS NOT NULL AND off_step(amount, step_milli)
 UNION ALL
 SELECT src_row, 'percent', percent::VARCHAR, 'percent_invalid', NULL, NULL
 FROM req WHERE percent <= 0 OR percent > 100

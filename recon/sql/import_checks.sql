@@ -33,7 +33,7 @@ SELECT _file, _row, col, v::VARCHAR, 'too_many_decimals', digits::VARCHAR
 FROM (UNPIVOT (SELECT s._file, s._row, s.total, s.unpaid_amount, c.digits, c.step_milli
                FROM s_invoices s JOIN cur c USING (currency))
       ON total, unpaid_amount INTO NAME col VALUE v)
-WHERE milli(v) % step_milli <> 0
+WHERE off_step(v, step_milli)
 UNION ALL
 SELECT _file, _row, 'origin', origin, 'origin_on_debit', NULL
 FROM s_invoices WHERE type = 'debit' AND origin IS NOT NULL
@@ -52,7 +52,7 @@ SELECT _file, _row, col, v::VARCHAR, 'too_many_decimals', digits::VARCHAR
 FROM (UNPIVOT (SELECT s._file, s._row, s.net_amount, s.tax_amount, s.amount, c.digits, c.step_milli
                FROM s_items s JOIN inv_cur i USING (invoice_id) JOIN cur c USING (currency))
       ON net_amount, tax_amount, amount INTO NAME col VALUE v)
-WHERE milli(v) % step_milli <> 0
+WHERE off_step(v, step_milli)
 UNION ALL
 SELECT _file, _row, 'amount', amount::VARCHAR, 'amount_not_sum', (net_amount + tax_amount)::VARCHAR
 FROM s_items WHERE amount <> net_amount + tax_amount
@@ -91,7 +91,7 @@ FROM s_payments WHERE reversed_on < paid_on
 UNION ALL
 SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
 FROM s_payments s JOIN inv i USING (invoice_id) JOIN cur c USING (currency)
-WHERE milli(s.amount) % c.step_milli <> 0
+WHERE off_step(s.amount, c.step_milli)
 -- links
 UNION ALL
 SELECT s._file, s._row, 'credit_invoice_id', s.credit_invoice_id, 'link_not_credit', NULL
@@ -110,7 +110,7 @@ WHERE s.linked_on < greatest(c.invoice_date, d.invoice_date)
 UNION ALL
 SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
 FROM s_links s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN cur c USING (currency)
-WHERE milli(s.amount) % c.step_milli <> 0
+WHERE off_step(s.amount, c.step_milli)
 UNION ALL
 SELECT _file, _row, 'unlinked_on', unlinked_on::VARCHAR, 'unlink_before_link', linked_on::VARCHAR
 FROM s_links WHERE unlinked_on < linked_on
@@ -169,7 +169,7 @@ FROM s_refunds s JOIN inv_void v ON v.invoice_id = s.credit_invoice_id
 UNION ALL
 SELECT s._file, s._row, 'amount', s.amount::VARCHAR, 'too_many_decimals', c.digits::VARCHAR
 FROM s_refunds s JOIN inv i ON i.invoice_id = s.credit_invoice_id JOIN cur c USING (currency)
-WHERE milli(s.amount) % c.step_milli <> 0
+WHERE off_step(s.amount, c.step_milli)
 UNION ALL
 SELECT s._file, s._row, CASE WHEN s._payment THEN 'paid_on' ELSE 'refunded_on' END, s.refunded_on::VARCHAR,
        'refund_too_early', c.invoice_date::VARCHAR

@@ -76,12 +76,12 @@ WHERE lr.a > greatest(dd.total - coalesce(p.p, 0), 0)
 UNION ALL
 SELECT 'precision', i.invoice_id, it.item_id, 'amount ' || it.amount::VARCHAR || ' has more decimals than ' || i.currency
 FROM invoice_items it JOIN invoices i USING (invoice_id) JOIN currencies cu USING (currency)
-WHERE milli(it.net_amount) % cu.step_milli <> 0 OR milli(it.tax_amount) % cu.step_milli <> 0
+WHERE off_step(it.net_amount, cu.step_milli) OR off_step(it.tax_amount, cu.step_milli)
 UNION ALL
 SELECT 'precision', r.credit_invoice_id, NULL,
        'refund ' || r.refund_id || ' of ' || r.amount::VARCHAR || ' has more decimals than ' || i.currency
 FROM refunds r JOIN invoices i ON i.invoice_id = r.credit_invoice_id JOIN currencies cu USING (currency)
-WHERE milli(r.amount) % cu.step_milli <> 0
+WHERE off_step(r.amount, cu.step_milli)
 UNION ALL
 -- a refund pays back a credit that is not void, on or after the credit's own date
 SELECT 'refund_mismatch', r.credit_invoice_id, NULL,

@@ -8,6 +8,12 @@ CREATE OR REPLACE TEMP MACRO milli(x) AS CASE WHEN abs(x) < 1000000000000
     THEN (x::DECIMAL(18,3) * 1000)::BIGINT::HUGEINT ELSE (x::DECIMAL(38,3) * 1000)::HUGEINT END;
 CREATE OR REPLACE TEMP MACRO micro(q) AS CASE WHEN abs(q) < 1000000
     THEN (q::DECIMAL(18,6) * 1000000)::BIGINT::HUGEINT ELSE (q::DECIMAL(38,6) * 1000000)::HUGEINT END;
+-- An amount with more decimals than its currency's minor unit (step: one unit in milli).
+-- Below 10^12 (nearly every amount) in BIGINT: a HUGEINT modulo, milli(x) % step, is ~15x
+-- slower (3M cells of an import: 0.27 -> 0.018 s); above, as milli() does.
+CREATE OR REPLACE TEMP MACRO off_step(x, step) AS CASE WHEN abs(x) < 1000000000000
+    THEN (x::DECIMAL(18,3) * 1000)::BIGINT % step <> 0
+    ELSE (x::DECIMAL(38,3) * 1000)::HUGEINT % step <> 0 END;
 CREATE OR REPLACE TEMP MACRO from_milli(m) AS (m::HUGEINT::DECIMAL(38,0) * 0.001::DECIMAL(4,3))::DECIMAL(18,3);
 -- round_half_up(n × c / q) to a multiple of step, all non-negative integers.
 CREATE OR REPLACE TEMP MACRO share_milli(n, c, q, step) AS CASE

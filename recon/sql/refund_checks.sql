@@ -31,7 +31,7 @@ SELECT src_row, 'amount', amount::VARCHAR, 'amount_not_positive', NULL, NULL
 FROM c WHERE amount <= 0
 UNION ALL
 SELECT src_row, 'amount', amount::VARCHAR, 'too_many_decimals', digits::VARCHAR, currency
-FROM c WHERE known AND amount > 0 AND milli(amount) % step_milli <> 0
+FROM c WHERE known AND amount > 0 AND off_step(amount, step_milli)
 UNION ALL
 SELECT src_row, 'refunded_on', refunded_on::VARCHAR, 'date_before_credit', invoice_date::VARCHAR, credit_invoice_id
 FROM c WHERE refunded_on < invoice_date
