@@ -14,11 +14,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# recon's bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set (CI, some
+# shared machines) Python would otherwise compile every module on every command (~0.2 s)
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m compileall -q recon
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q recon
 	@# Chromium, its driver and LibreOffice for the screen tests (installed when missing)
 	bash scripts/browser_setup.sh
 
@@ -41,8 +45,10 @@ BENCH_ITEMS ?= 1000000
 BENCH_RUNS ?= 3
 bench: $(BENCH)/bin/python
 	$(BENCH)/bin/pip install --quiet -e .
+	$(BENCH)/bin/python -m compileall -q recon
 	$(BENCH)/bin/python benchmarks/bench_cli.py --items $(BENCH_ITEMS) --runs 5
 	$(BENCH)/bin/python benchmarks/bench_apply.py --items $(BENCH_ITEMS) --runs $(BENCH_RUNS)
+	$(BENCH)/bin/python benchmarks/bench_import.py --items $(BENCH_ITEMS) --runs $(BENCH_RUNS)
 	$(BENCH)/bin/python benchmarks/bench_report.py --items $$(( 2 * $(BENCH_ITEMS) )) \
 	  --credits $$(( $(BENCH_ITEMS) / 5 )) --runs $(BENCH_RUNS)
 

@@ -167,7 +167,8 @@ def floor_apply(ledger: Path, corrections: Path) -> Run:
 def phases(stderr: str) -> dict[str, float]:
     """The seconds of each phase recon's progress lines report ([  1.84s] phase 1,000)."""
     out, last = {}, 0.0
-    for m in re.finditer(r"\[\s*([0-9.]+)s\] ([a-z ]+?)(?: [0-9,]+)?$", stderr, re.M):
+    # "read <file> 1,000,000" (the file's path has any characters) is named "read"
+    for m in re.finditer(r"\[\s*([0-9.]+)s\] (read .+?|[a-z ]+?)(?: [0-9,]+)?$", stderr, re.M):
         t = float(m[1])
         out[m[2].split(" ")[0] if m[2].startswith("read") else m[2]] = round(t - last, 2)
         last = t
