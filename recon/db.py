@@ -454,6 +454,17 @@ class Database:
         record = collections.namedtuple("Record", [d[0] for d in cur.description], rename=True)
         return [record(*r) for r in cur.fetchall()]
 
+    @contextmanager
+    def memory(self, limit: str):
+        """DuckDB's memory bounded to ``limit`` (e.g. "2GB") for a block: it spills to its
+        temp directory rather than grow. A setting of this process's engine, so of every
+        ledger the process has open; set back to DuckDB's default after."""
+        self.execute(f"SET memory_limit = '{limit}'")  # a constant of recon's, never input
+        try:
+            yield
+        finally:
+            self.execute("RESET memory_limit")
+
     # -- derived facts -------------------------------------------------------------------
     def touch(self, invoice_ids_query: str, params: dict | None = None) -> None:
         """Mark invoices (rows of ``invoice_ids_query``) for the next recompute."""

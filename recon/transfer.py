@@ -132,6 +132,21 @@ def import_dir(db: Database, directory: str | Path, fmt: FileFormat | None = Non
         raise BadInput(
             f"{directory}: no invoices, invoice_items, payments or invoice_links file "
             "(.csv, .parquet or .xlsx) found" + _ignored_note(ignored))
+    with db.memory(IMPORT_DUCKDB_MEMORY):
+        return _import_found(db, directory, found, ignored, fmt, date=date, update=update,
+                             dry_run=dry_run, rejects=rejects)
+
+
+# DuckDB's share of an import's memory. The files' frames (text as read, typed columns)
+# stay in Python meanwhile, and by default DuckDB may take 80 % of RAM besides: a 10M-item
+# export (2M invoices) peaked at 8.7 GB. Bounded, DuckDB stages, checks and writes it in
+# 2 GB (spilling to its temp directory if it must): 5.7 GB in all, no slower
+# (benchmarks/RESULTS.md, bench_scale.py).
+IMPORT_DUCKDB_MEMORY = "2GB"
+
+
+def _import_found(db: Database, directory: Path, found: dict[str, Path], ignored, fmt: FileFormat, *,
+                  date, update: bool, dry_run: bool, rejects) -> ImportResult:
     checked: dict[str, Checked] = {}
     problems: list[Problem] = []
     for table, path in found.items():

@@ -210,3 +210,33 @@ def test_non_utf8_and_float_parquet_are_refused(tmp_path):
     with pytest.raises(BadInput, match="binary floating-point"):
         lg.import_dir(folder)
     lg.close()
+
+
+def test_an_import_bounds_duckdbs_memory_and_sets_it_back(tmp_path, monkeypatch):
+    """DuckDB works within IMPORT_DUCKDB_MEMORY during an import (a 10M-item export stays
+    under 6 GB), and has its default again after, refused or not."""
+    from recon import transfer
+    from recon.db import Database
+
+    seen = []
+    real = Database.execute
+
+    def execute(self, query, params=None):
+        if "invoice_items" in query and "INSERT" in query:
+            seen.append(self.scalar("SELECT current_setting('memory_limit')"))
+        return real(self, query, params)
+
+    lg = recon.Ledger.create(tmp_path / "books.duckdb")
+    default = lg.db.scalar("SELECT current_setting('memory_limit')")
+    monkeypatch.setattr(Database, "execute", execute)
+    lg.import_dir(DATA)
+    assert seen and set(seen) == {"1.8 GiB"} != {default}  # 2GB as DuckDB prints it
+    assert lg.db.scalar("SELECT current_setting('memory_limit')") == default
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "invoices.csv").write_text("invoice_id,account_id,type,invoice_date,currency\nX,A,debit,2026-02-30,EUR\n")
+    with pytest.raises(BadInput):
+        lg.import_dir(bad)
+    assert lg.db.scalar("SELECT current_setting('memory_limit')") == default
+    assert transfer.IMPORT_DUCKDB_MEMORY == "2GB"
+    lg.close()
