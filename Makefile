@@ -47,7 +47,11 @@ bench: $(BENCH)/bin/python
 	$(BENCH)/bin/pip install --quiet -e .
 	$(BENCH)/bin/python -m compileall -q recon
 	$(BENCH)/bin/python benchmarks/bench_cli.py --items $(BENCH_ITEMS) --runs 5
-	$(BENCH)/bin/python benchmarks/bench_apply.py --items $(BENCH_ITEMS) --runs $(BENCH_RUNS)
+	$(BENCH)/bin/python benchmarks/bench_apply.py --items $(BENCH_ITEMS) --runs $(BENCH_RUNS) \
+	  --formats csv,parquet
+	@# a spreadsheet at a fifth of the size: openpyxl reads 1M rows in minutes (RESULTS.md)
+	$(BENCH)/bin/python benchmarks/bench_apply.py --items $$(( $(BENCH_ITEMS) / 5 )) --runs $(BENCH_RUNS) \
+	  --kinds filled --formats xlsx --naive-rows 0
 	$(BENCH)/bin/python benchmarks/bench_import.py --items $(BENCH_ITEMS) --runs $(BENCH_RUNS)
 	$(BENCH)/bin/python benchmarks/bench_report.py --items $$(( 2 * $(BENCH_ITEMS) )) \
 	  --credits $$(( $(BENCH_ITEMS) / 5 )) --runs $(BENCH_RUNS)
