@@ -126,9 +126,10 @@ class _Engine:
         self.con = duckdb.connect(":memory:")
         # DuckDB draws a progress bar on stderr during long queries (STACK_NOTES)
         self.con.execute("SET enable_progress_bar = false")
-        for stmt in sql.statements("macros"):
-            # a TEMP macro would belong to this one connection; here every cursor finds it
-            self.con.execute(re.sub(r"\bTEMP\s+MACRO\b", "MACRO", stmt))
+        # a TEMP macro would belong to this one connection; here every cursor finds it. In
+        # one call: one by one they cost ~35 ms of every command's start, together ~13 ms
+        self.con.execute(";\n".join(re.sub(r"\bTEMP\s+MACRO\b", "MACRO", stmt)
+                                     for stmt in sql.statements("macros")))
         self.files: dict[str, _Attached] = {}
         self.guard = threading.Lock()
         self.aliases = itertools.count(1)
