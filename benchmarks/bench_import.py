@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import WORK, Pair, interleave, run, save, uptime  # noqa: E402
+from harness import WORK, Pair, interleave, remove_ledger, run, save, uptime  # noqa: E402
 
 TARGET = 3.0
 FLOOR = Path(__file__).resolve().parent / "floor_import.py"
@@ -41,10 +41,7 @@ SELECT (SELECT count(*) FROM (SELECT invoice_id, account_id, invoice_date, due_d
 
 
 def fresh(name: str) -> Path:
-    path = WORK / name
-    for p in (path, Path(f"{path}.wal")):
-        p.unlink(missing_ok=True)
-    return path
+    return remove_ledger(WORK / name)
 
 
 def same(recon_ledger: Path, floor_ledger: Path) -> bool:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import WORK, run, uptime  # noqa: E402
+from harness import WORK, remove_ledger, run, uptime  # noqa: E402
 
 GB = 1024
 
@@ -60,9 +60,7 @@ def main() -> None:
         mb = sum(p.stat().st_size for p in src.glob("*.csv")) / 1e6
         print(f"{items:,} items, {items // 5:,} invoices: export {mb:,.0f} MB of CSV"
               f" (built in {time.perf_counter() - t:.0f}s)", flush=True)
-        ledger = WORK / f"scale-{items}.duckdb"
-        for p in (ledger, Path(f"{ledger}.wal")):
-            p.unlink(missing_ok=True)
+        ledger = remove_ledger(WORK / f"scale-{items}.duckdb")
         out = WORK / f"scale-report-{items}"
         shutil.rmtree(out, ignore_errors=True)
         steps = [("init", ["python", "-m", "recon", "init", "--ledger", ledger, "--from", src])]

@@ -54,6 +54,13 @@ def run(args: list[str], *, env: dict | None = None, ok=(0,)) -> Run:
     return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, out, err)
 
 
+def remove_ledger(path: Path) -> Path:
+    """``path`` and its WAL gone (a fresh place for a ledger); returns ``path``."""
+    for p in (path, Path(f"{path}.wal")):
+        p.unlink(missing_ok=True)
+    return path
+
+
 def fresh_copy(ledger: Path, name: str = "run.duckdb") -> Path:
     """A copy of ``ledger`` to change (the cached one stays as built)."""
     copy = WORK / name

@@ -226,8 +226,9 @@ def test_bulk_refunds_from_a_dataframe(lg):
 # -- platform exports with refunds as payments on credit invoices ----------------------------------
 
 
-def test_a_payment_on_a_credit_invoice_is_imported_as_a_refund(make_ledger, tmp_path):
-    lg = make_ledger(INVOICES, ITEMS, PAYMENTS)
+def credit_export(tmp_path, payments: str):
+    """A platform export of credit invoice PC1 (12.40 EUR, crediting I2 of ACC-1) with these
+    payments rows."""
     folder = tmp_path / "export"
     folder.mkdir()
     (folder / "invoices.csv").write_text("invoice_id,account_id,type,invoice_date,currency\n"
@@ -235,9 +236,14 @@ def test_a_payment_on_a_credit_invoice_is_imported_as_a_refund(make_ledger, tmp_
     (folder / "invoice_items.csv").write_text(
         "item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount,"
         "credited_item_id\nPC1-1,PC1,1,Support,1,10,0.24,10.00,2.40,12.40,I2\n")
-    (folder / "payments.csv").write_text("payment_id,invoice_id,amount,paid_on\n"
-                                         "P2,D1,5.00,2026-10-07\n"
-                                         "PAY-9,PC1,12.40,2026-10-08\n")    # money back to ACC-1
+    (folder / "payments.csv").write_text("payment_id,invoice_id,amount,paid_on\n" + payments)
+    return folder
+
+
+def test_a_payment_on_a_credit_invoice_is_imported_as_a_refund(make_ledger, tmp_path):
+    lg = make_ledger(INVOICES, ITEMS, PAYMENTS)
+    folder = credit_export(tmp_path, "P2,D1,5.00,2026-10-07\n"
+                                     "PAY-9,PC1,12.40,2026-10-08\n")    # money back to ACC-1
     counts = lg.import_dir(folder, date="2026-10-08")
     assert (counts["payments"], counts["refunds"], counts["payments_as_refunds"]) == (1, 1, 1)
     r = lg.table("refunds").iloc[0]
@@ -250,15 +256,7 @@ def test_a_payment_on_a_credit_invoice_is_imported_as_a_refund(make_ledger, tmp_
 
 def test_a_refund_payment_beyond_the_credit_is_refused_naming_the_payments_file(make_ledger, tmp_path):
     lg = make_ledger(INVOICES, ITEMS, PAYMENTS)
-    folder = tmp_path / "export"
-    folder.mkdir()
-    (folder / "invoices.csv").write_text("invoice_id,account_id,type,invoice_date,currency\n"
-                                         "PC1,ACC-1,credit,2026-10-06,EUR\n")
-    (folder / "invoice_items.csv").write_text(
-        "item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,amount,"
-        "credited_item_id\nPC1-1,PC1,1,Support,1,10,0.24,10.00,2.40,12.40,I2\n")
-    (folder / "payments.csv").write_text("payment_id,invoice_id,amount,paid_on\n"
-                                         "PAY-9,PC1,20.00,2026-10-07\n")
+    folder = credit_export(tmp_path, "PAY-9,PC1,20.00,2026-10-07\n")
     before = state(lg)
     with pytest.raises(BadInput) as exc:
         lg.import_dir(folder, date="2026-10-08")
