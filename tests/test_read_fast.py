@@ -79,6 +79,8 @@ PLAIN_CSV = {
     "bom": "\ufeffa,b\n1,2\n",
     "no final newline": "a,b\n1,2",
     "blank lines": "a,b\n1,2\n\n3,4\n\n",
+    "blank lines, CRLF": "a,b\r\n1,2\r\n\r\n3,4\r\n",
+    "a blank line only at the end": "a,b\n1,2\n3,4\n\n",
     "empty cells": "a,b,c\n,2,\n1,,\n,,\n",
     "header only": "a,b\n",
     "spaces and unicode": " a , b \n  é , ü\u00a0\n x ,y\u2003\n",
@@ -106,9 +108,9 @@ NOT_PLAIN_CSV = {
 def test_plain_csv_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch, name):
     path = tmp_path / "c.csv"
     path.write_bytes(PLAIN_CSV[name].encode("utf-8"))
-    assert files._read_csv_plain(path, files.FileFormat()) is not None
+    assert files._read_csv_plain(path, files.FileFormat())[0] is not None
     fast = files.read_text(path)
-    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: None)  # DuckDB's reader
+    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: (None, False))  # DuckDB's reader
     pd.testing.assert_frame_equal(fast, files.read_text(path))
 
 
@@ -116,7 +118,7 @@ def test_plain_csv_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch, name):
 def test_csv_that_is_not_plain_is_left_to_duckdb(tmp_path, name):
     path = tmp_path / "c.csv"
     path.write_bytes(NOT_PLAIN_CSV[name].encode("utf-8"))
-    assert files._read_csv_plain(path, files.FileFormat()) is None
+    assert files._read_csv_plain(path, files.FileFormat())[0] is None
 
 
 def test_plain_csv_with_the_mapping_delimiter(tmp_path, monkeypatch):
@@ -124,9 +126,9 @@ def test_plain_csv_with_the_mapping_delimiter(tmp_path, monkeypatch):
     path = tmp_path / "c.csv"
     path.write_bytes(b"Rechnung;Menge\nD1;1,5\nD|2;2,0\n")
     fmt = files.FileFormat(delimiter=";")
-    assert files._read_csv_plain(path, fmt) is not None
+    assert files._read_csv_plain(path, fmt)[0] is not None
     fast = files.read_text(path, fmt)
-    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: None)
+    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: (None, False))
     pd.testing.assert_frame_equal(fast, files.read_text(path, fmt))
     assert fast["Menge"].tolist() == ["1,5", "2,0"]
 
@@ -134,7 +136,7 @@ def test_plain_csv_with_the_mapping_delimiter(tmp_path, monkeypatch):
 def test_invalid_utf8_csv_gets_duckdbs_message(tmp_path):
     path = tmp_path / "c.csv"
     path.write_bytes(b"a,b\n\xff\xfe,2\n")
-    assert files._read_csv_plain(path, files.FileFormat()) is None
+    assert files._read_csv_plain(path, files.FileFormat())[0] is None
     with pytest.raises(files.BadInput, match="not UTF-8"):
         files.read_text(path)
 
@@ -151,7 +153,7 @@ def _read_both(path, monkeypatch):
     for plain in (True, False):
         with monkeypatch.context() as m:
             if not plain:
-                m.setattr(files, "_read_csv_plain", lambda p, fmt: None)
+                m.setattr(files, "_read_csv_plain", lambda p, fmt: (None, False))
             try:
                 out.append(files.read_text(path))
             except files.BadInput:
@@ -176,3 +178,17 @@ def test_random_csv_reads_the_same_with_or_without_the_fast_path(
     assert (fast is None) == (duck is None), repr(text)
     if fast is not None:
         pd.testing.assert_frame_equal(fast, duck, obj=repr(text))
+
+
+@pytest.mark.parametrize("text, rows, read_once", [
+    ("a,b\n1,2\n3,4\n", [2, 3], True),           # no blank line: read once, rows 2, 3
+    ("a,b\n1,2\n\n\n3,4\n", [2, 5], False),       # read again skipping them; a row keeps its line
+    ("a,b\r\n\r\n1,2\r\n3,4\r\n", [3, 4], False),
+    ("a,b\n1,2\n,\n3,4\n", [2, 3, 4], False),     # a row of empty cells is a row, not a blank line
+    ("a\n1\n\n2\n", [2, 3, 4], False),            # one column (DuckDB reads it): a blank line is a cell
+])
+def test_row_numbers_after_blank_lines(tmp_path, text, rows, read_once):
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode())
+    assert files._read_csv_plain(path, files.FileFormat())[1] is read_once
+    assert files.read_text(path).index.tolist() == rows
