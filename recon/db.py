@@ -169,6 +169,23 @@ class _Engine:
                 self.con.execute(f"DETACH {f.alias}")
 
 
+_SCRATCH: tuple[int, duckdb.DuckDBPyConnection] | None = None
+
+
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for set work on data that is not in a ledger (reading a file,
+    checking a column): a cursor (its own, so threads may share it) of one connection
+    made once per process (a new one costs 30-50 ms), with DuckDB's progress bar off (a
+    large file would draw it on stderr)."""
+    global _SCRATCH
+    with _ENGINE_GUARD:
+        if _SCRATCH is None or _SCRATCH[0] != os.getpid():  # a forked child needs its own
+            con = duckdb.connect()
+            con.execute("SET enable_progress_bar = false")
+            _SCRATCH = (os.getpid(), con)
+        return _SCRATCH[1].cursor()
+
+
 class NeedsUpgrade(BadInput):
     """A ledger made by an older recon, opened read-only (it upgrades on a write open)."""
 

@@ -14,7 +14,6 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -23,6 +22,7 @@ import pandera.pandas as pa
 import pyarrow as pya
 import pyarrow.compute as pc
 
+from .db import scratch
 from .errors import BadInput, Problem
 from .schemas import SCALE, TABLES, TEXT, failures_to_problems, text_schema, typed_schema
 
@@ -210,14 +210,6 @@ def _blank_null(col: pya.ChunkedArray) -> pya.ChunkedArray:
     return pc.if_else(blank, pya.scalar(None, pya.string()), text)
 
 
-@cache
-def _scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for reading files (a new connection costs 10-20 ms a file)."""
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # a large file would draw DuckDB's bar on stderr
-    return con
-
-
 def _trimmed(col: pya.ChunkedArray) -> pya.ChunkedArray:
     if col.null_count == len(col):
         return col.cast(pya.string())
@@ -250,7 +242,7 @@ def _read_csv_duckdb(p: Path, fmt: FileFormat) -> pya.Table:
         opts += ", delim = $d"
         params["d"] = fmt.delimiter
     try:
-        con = _scratch()
+        con = scratch()
         table = con.sql(f"SELECT * FROM read_csv($p, {opts})", params=params).to_arrow_table()
     except duckdb.Error as exc:
         text = str(exc)
@@ -484,7 +476,7 @@ def _read_parquet(p: Path) -> pya.Table:
     if text is not None:
         return text
     try:
-        con = _scratch()
+        con = scratch()
         rel = con.sql("SELECT * FROM read_parquet($p)", params={"p": str(p)})
         floats = [n for n, t in zip(rel.columns, rel.types, strict=True) if str(t) in ("DOUBLE", "FLOAT", "REAL")]
         if floats:

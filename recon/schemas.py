@@ -289,7 +289,7 @@ def _number_check(f: Field) -> pa.Check:
     pattern = _number_pattern(f)
 
     def check(s: pd.Series) -> pd.Series:
-        return _ok(s, pc.match_substring_regex(_arrow(s), pattern))
+        return _ok(s, _by_values(_arrow(s), lambda a: pc.match_substring_regex(a, pattern)))
 
     # One pass over the column; a failing cell is told apart (not a number, too large,
     # too many decimals) only in number_failure, for the few cells that fail.
@@ -316,6 +316,21 @@ def _by_distinct(arr: pya.Array, judge) -> pya.Array:
     distinct = pc.unique(arr).drop_null()
     bad = pc.filter(distinct, pc.invert(pc.fill_null(judge(distinct), False)))
     return pc.invert(pc.is_in(arr, value_set=bad))
+
+
+# A column's first rows, and the share of distinct values among them below which a test
+# runs on the distinct values (_by_distinct) rather than on every cell
+_SAMPLE, _FEW = 20_000, 0.1
+
+
+def _by_values(arr: pya.Array, judge) -> pya.Array:
+    """``judge`` on every cell, or on the distinct values when the first rows say they
+    are few: a regex costs ~65 ms a million cells, finding a column's few distinct values
+    and mapping back ~17 ms (line numbers, tax rates, quantities). A column that turns
+    out varied past its first rows costs ~80 ms more, never a wrong answer."""
+    if len(arr) < 5 * _SAMPLE or len(pc.unique(arr.slice(0, _SAMPLE))) > _FEW * _SAMPLE:
+        return judge(arr)
+    return _by_distinct(arr, judge)
 
 
 def _real_date(arr: pya.Array) -> pya.Array:
@@ -384,8 +399,33 @@ def _sign_check(positive: bool) -> list[pa.Check]:
     return [pa.Check(not_negative, name="not_negative")]
 
 
+def _unique_check() -> pa.Check:
+    """Each value once (nulls aside; they are `nullable`'s): pandera's own `unique` hashes
+    the column in pandas, 0.24 s for 1M ids; DuckDB counts the distinct values on both
+    cores in 0.13 s. Only a column with repeats is marked row by row."""
+    def check(s: pd.Series) -> pd.Series:
+        from .db import scratch
+
+        arr = _arrow(s)
+        con = scratch()
+        con.register("ids", pya.table({"v": arr}))
+        try:
+            ((repeats,),) = con.execute("SELECT count(v) - count(DISTINCT v) FROM ids").fetchall()
+        finally:
+            con.unregister("ids")
+            con.close()
+        if not repeats:
+            return pd.Series(True, index=s.index)
+        return ~(s.duplicated(keep=False) & s.notna())
+
+    # the name is pandera's own for its `unique`: the same code and words for the analyst
+    return pa.Check(check, name="field_uniqueness")
+
+
 def _text_checks(f: Field) -> list[pa.Check]:
     checks = [_length_check(MAX_LONGTEXT if f.kind == "longtext" else MAX_TEXT)]
+    if f.unique:
+        checks.append(_unique_check())
     if f.kind == "timestamp":
         checks.append(_timestamp_check())
     if f.kind in SCALE or f.kind == "int":
@@ -407,7 +447,6 @@ def text_schema(table: str) -> pa.DataFrameSchema:
                 TEXT,
                 checks=_text_checks(f),
                 nullable=not f.required,
-                unique=f.unique,
                 required=not f.optional_column,
                 coerce=False,
             )

@@ -192,3 +192,28 @@ def test_row_numbers_after_blank_lines(tmp_path, text, rows, read_once):
     path.write_bytes(text.encode())
     assert files._read_csv_plain(path, files.FileFormat())[1] is read_once
     assert files.read_text(path).index.tolist() == rows
+
+
+def test_number_check_on_distinct_values_finds_a_bad_cell_past_the_sample():
+    # 200k cells of three tax rates (the distinct-values path) and one bad cell at the end,
+    # and a varied column (every cell tested): the same rows are named either way
+    from recon import schemas
+
+    rates = pd.Series(["0.19", "0.24", "0"] * 66_666 + ["0,19", "0.1234567"], dtype=schemas.TEXT)
+    varied = pd.Series([f"{i}.5" for i in range(200_000)] + ["1e5"], dtype=schemas.TEXT)
+    check = schemas._number_check(schemas.Field("tax_rate", "rate"))
+    assert len(pd.unique(rates.iloc[:schemas._SAMPLE])) < schemas._FEW * schemas._SAMPLE
+    ok = check(rates).check_output
+    assert ok.iloc[:-2].all() and ok.index[~ok].tolist() == [199_998, 199_999]
+    ok = schemas._number_check(schemas.Field("quantity", "quantity"))(varied).check_output
+    assert ok.index[~ok].tolist() == [200_000]
+
+
+def test_unique_ids_marks_every_repeat_not_the_nulls():
+    from recon import schemas
+
+    ids = pd.Series(["P1", "P2", "P1", None, None, "P3", "P2"], dtype=schemas.TEXT)
+    ok = schemas._unique_check()(ids).check_output
+    # (pandera leaves the nulls out of a check's output: `nullable` judges them)
+    assert ok.index[~ok].tolist() == [0, 1, 2, 6] and ok.index[ok].tolist() == [5]
+    assert schemas._unique_check()(ids.drop([2, 6])).check_passed
