@@ -62,7 +62,7 @@ FROM credit_head WHERE is_new;
 -- A dense key's piece is line req_no − first_req + 1 (credit_stage.sql), no window; only
 -- the other keys' pieces (whole-invoice requests, interleaved groups) are numbered here.
 CREATE OR REPLACE TEMP TABLE credit_line AS
-SELECT p.rowid AS piece_row,
+SELECT p.rowid AS piece_row, p.credit_key,
        row_number() OVER (PARTITION BY p.credit_key ORDER BY p.req_no, p.debit_line_no) AS key_line
 FROM piece p
 WHERE p.quantity > 0 AND p.credit_key IN (SELECT credit_key FROM credit_head WHERE NOT dense);
@@ -71,10 +71,7 @@ CREATE OR REPLACE TEMP TABLE credit_span AS
 SELECT h.credit_invoice_id, h.credit_key, h.line_offset,
        CASE WHEN h.dense THEN h.requests ELSE coalesce(n.lines, 0) END AS lines
 FROM credit_head h
-LEFT JOIN (
-    SELECT p.credit_key, count(*) AS lines FROM credit_line l JOIN piece p ON p.rowid = l.piece_row
-    GROUP BY p.credit_key
-) n USING (credit_key);
+LEFT JOIN (SELECT credit_key, count(*) AS lines FROM credit_line GROUP BY credit_key) n USING (credit_key);
 -- Item ids are unique without a key (schema.sql): an id the ledger already has (an
 -- imported item named like ours) is refused by credits.py before anything is kept.
 CREATE OR REPLACE TEMP TABLE credit_clash AS
