@@ -186,6 +186,24 @@ def scratch() -> duckdb.DuckDBPyConnection:
         return _SCRATCH[1].cursor()
 
 
+def shutdown() -> None:
+    """Close this process's DuckDB: every ledger still attached is detached (checkpointed,
+    its lock released), then the engine and the scratch connection (DuckDB removes what it
+    spilled to its temp directory). For a command's end (cli.run), which then leaves
+    without tearing the interpreter down."""
+    global _ENGINE, _SCRATCH
+    with _ENGINE_GUARD:
+        eng, _ENGINE = _ENGINE, None
+        scr, _SCRATCH = _SCRATCH, None
+    if eng is not None and eng.pid == os.getpid():
+        for f in list(eng.files.values()):
+            eng.con.execute(f"DETACH {f.alias}")
+        eng.files.clear()
+        eng.con.close()
+    if scr is not None and scr[0] == os.getpid():
+        scr[1].close()
+
+
 class NeedsUpgrade(BadInput):
     """A ledger made by an older recon, opened read-only (it upgrades on a write open)."""
 

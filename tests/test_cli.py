@@ -152,3 +152,22 @@ def test_demo_runs_on_the_bundled_data(cli, tmp_path):
     assert (tmp_path / "demo" / "statement" / "statement-ACC-1001-2026-10-01-2026-11-30.html").exists()
     credit_ties = [line for line in out.splitlines() if "available at period end" in line]
     assert len(credit_ties) == 3 and all("(difference 0" in line for line in credit_ties)
+
+
+def test_a_command_leaves_quickly_with_its_ledger_closed_and_its_output_out(cli, tmp_path):
+    # cli.run leaves by os._exit once the command is done: the ledger must still be one
+    # checkpointed file (no WAL beside it), every line printed, and the exit code kept
+    ledger = tmp_path / "books.duckdb"
+    code, out, _ = cli("init", "--ledger", ledger, "--from", DATA)
+    assert code == 0 and out.startswith(f"ledger {ledger} ready")
+    code, out, err = cli("credit", "--ledger", ledger, "INV-2026-000186", "--date", "2026-10-31")
+    assert (code, out.strip()) == (0, "CN-2026-000001"), err
+    assert err.rstrip().endswith("unpaid 5,588.12 EUR -> 0.00 EUR, unpaid -> paid")
+    assert not (tmp_path / "books.duckdb.wal").exists()
+    code, _, err = cli("void", "--ledger", ledger, "CN-2026-999999")
+    assert code == 2 and err.count("\n") == 1
+    import duckdb
+
+    con = duckdb.connect(str(ledger), read_only=True)  # no lock left behind, and the credit kept
+    assert con.execute("SELECT status FROM invoices WHERE invoice_id = 'INV-2026-000186'").fetchall() == [("paid",)]
+    con.close()
