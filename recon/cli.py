@@ -1044,9 +1044,9 @@ def run() -> None:
     """The `recon` command: main(), then a quick exit.
 
     Once the command is done (its ledger closed, its output flushed, atexit's handlers
-    run, DuckDB closed), the process leaves with os._exit: tearing the interpreter down
-    frees every object of pandas, pyarrow and a large run's frames one by one, 0.2-0.5 s
-    after a 1M-row import or apply that nothing needs (benchmarks/RESULTS.md)."""
+    run, db.shutdown), the process leaves with os._exit: tearing the interpreter down
+    frees every object of pandas, pyarrow, DuckDB and a large run's frames one by one,
+    0.3-0.5 s after a 1M-row import or apply that nothing needs (benchmarks/RESULTS.md)."""
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:  # what is still buffered goes out now, while a closed pipe can be handled
@@ -1058,7 +1058,7 @@ def run() -> None:
     from .db import shutdown
 
     atexit._run_exitfuncs()  # what registered to run at exit still runs (weakref.finalize too)
-    shutdown()
+    shutdown(leaving=True)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
