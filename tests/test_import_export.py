@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from decimal import Decimal as D
 
@@ -30,6 +31,37 @@ def test_sample_data_imports_with_exact_amounts(sample_copy):
         assert (jpy.total == jpy.total.map(lambda v: D(int(v)))).all()  # whole yen
         assert set(inv.status) == {"paid", "unpaid", "void"}
         assert_invariants(lg)
+
+
+def test_items_are_stored_in_the_files_order_with_their_days(tmp_path):
+    # the import fills each item's day on the staged rows and inserts them by a plain
+    # scan: the ledger holds them in the file's order (no sort), the day as before
+    folder = tmp_path / "exp"
+    shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("next_month", "*.txt", "*.md",
+                                                                "corrections.csv", "cancellations.csv"))
+    items = pd.read_csv(folder / "invoice_items.csv", dtype=str)
+    items = items.iloc[::-1]  # the file in another order than its ids
+    items.to_csv(folder / "invoice_items.csv", index=False)
+    recon.init(tmp_path / "l.duckdb", folder)
+    with recon.Ledger(tmp_path / "l.duckdb", read_only=True) as lg:
+        stored = lg.db.rows("SELECT i.item_id, i.added_on = v.invoice_date FROM invoice_items i"
+                            " JOIN invoices v USING (invoice_id) ORDER BY i.rowid")
+    assert [r[0] for r in stored] == items["item_id"].tolist()
+    assert all(r[1] for r in stored)  # the sample gives no added_on: each item on its invoice's day
+
+    # an item the next export adds to an invoice the ledger already has: the import's day
+    later = tmp_path / "later"
+    later.mkdir()
+    first = items[items.invoice_id == items.invoice_id.iloc[0]].iloc[0].copy()
+    first["item_id"], first["line_no"] = "ITM-9999999", "99"
+    pd.DataFrame([first]).to_csv(later / "invoice_items.csv", index=False)
+    with recon.Ledger(tmp_path / "l.duckdb") as lg:
+        lg.import_dir(later, date="2026-11-20")
+        day = lg.db.rows("SELECT i.added_on, v.invoice_date FROM invoice_items i JOIN invoices v"
+                         " USING (invoice_id) WHERE i.item_id = 'ITM-9999999'")
+        last = lg.db.rows("SELECT item_id FROM invoice_items ORDER BY rowid DESC LIMIT 1")
+    assert day[0][0] == dt.date(2026, 11, 20) and day[0][1] < day[0][0]
+    assert last == [("ITM-9999999",)]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])

@@ -10,14 +10,16 @@ SELECT invoice_id, account_id, type, 'unpaid' AS status, invoice_date, due_date,
        account_name, coalesce(created_at, current_localtimestamp()) AS created_at
 FROM s_invoices ORDER BY _row;
 -- An item takes effect on its invoice's day, or, added to an invoice the ledger already
--- had, on the import's day (import_checks.sql refuses a day before its invoice).
-INSERT INTO invoice_items BY NAME
-SELECT s.* EXCLUDE (_row, _file, added_on),
-       coalesce(s.added_on, si.invoice_date, greatest(li.invoice_date, $on)) AS added_on
-FROM s_items s
-LEFT JOIN s_invoices si ON si.invoice_id = s.invoice_id
-LEFT JOIN invoices li ON li.invoice_id = s.invoice_id AND si.invoice_id IS NULL
-ORDER BY s._row;
+-- had, on the import's day (import_checks.sql refuses a day before its invoice). The day
+-- is filled in on the staged rows, which are in file order, so that the insert is a
+-- plain scan and keeps that order: inserted through joins, 1M items needed a sort by
+-- _row (0.3 s of an import).
+UPDATE s_items SET added_on = si.invoice_date FROM s_invoices si
+WHERE s_items.added_on IS NULL AND si.invoice_id = s_items.invoice_id;
+UPDATE s_items SET added_on = greatest(li.invoice_date, $on) FROM invoices li
+WHERE s_items.added_on IS NULL AND li.invoice_id = s_items.invoice_id
+  AND s_items.invoice_id NOT IN (SELECT invoice_id FROM s_invoices);
+INSERT INTO invoice_items BY NAME SELECT * EXCLUDE (_row, _file) FROM s_items;
 INSERT INTO removed_items BY NAME
 SELECT s.* EXCLUDE (_row, _file, added_on), coalesce(s.added_on, i.invoice_date) AS added_on
 FROM s_removed s JOIN invoices i ON i.invoice_id = s.invoice_id ORDER BY s._row;
