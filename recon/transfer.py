@@ -508,7 +508,8 @@ def stage_frame(db: Database, stage: str, table: str, frame: pd.DataFrame | None
     # no copy of the frame (copy-on-write: assign shares the columns), and the file's
     # name as one parameter, not a million-string column (0.3 s of a 1M-item import)
     df = frame.assign(_row=pd.array(frame.index.to_numpy(), dtype="int64[pyarrow]"))
-    cols = [c for c in df.columns if c in _columns(db, stage) and c != "_file"]
+    staged = _columns(db, stage)
+    cols = [c for c in df.columns if c in staged and c != "_file"]
     # the row numbers are in _row; a non-range index (rows after a blank line) would
     # otherwise come along as a column __index_level_0__
     db.con.register("incoming", df[cols].reset_index(drop=True))
@@ -520,8 +521,9 @@ def stage_frame(db: Database, stage: str, table: str, frame: pd.DataFrame | None
 
 
 def _columns(db: Database, table: str) -> set[str]:
-    return {r[0] for r in db.rows(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = $t", {"t": table})}
+    # from the table's own (empty) result, not information_schema, whose catalog scan
+    # costs ~25 ms a table on a ledger attached to the engine
+    return {d[0] for d in db.con.execute(f"SELECT * FROM {table} LIMIT 0").description}
 
 
 def _advance_numbering(db: Database) -> None:
