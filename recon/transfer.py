@@ -19,7 +19,6 @@ dated in a closed month. Any problem: rollback, and every problem is reported.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -150,19 +149,14 @@ def _import_found(db: Database, directory: Path, found: dict[str, Path], ignored
                   date, update: bool, dry_run: bool, rejects) -> ImportResult:
     checked: dict[str, Checked] = {}
     problems: list[Problem] = []
-    # The files are read and checked two at a time: Arrow's kernels and DuckDB release the
-    # GIL, so the invoices' checks run on the core the items' leave free. Their problems
-    # are gathered in the files' order, as one after the other would give them.
-    with ThreadPoolExecutor(max_workers=2 if len(found) > 1 else 1) as pool:
-        futures = {table: pool.submit(check_file, path, table, fmt) for table, path in found.items()}
-        for table, path in found.items():
-            try:
-                checked[table] = futures[table].result()
-            except BadInput as exc:  # the whole file: unreadable, not UTF-8, ragged, …
-                problems += exc.problems or [Problem(reason=_without_path(exc.message, path),
-                                                     file=str(path), code="file")]
-                continue
-            problems += checked[table].problems
+    for table, path in found.items():
+        try:
+            checked[table] = check_file(path, table, fmt)
+        except BadInput as exc:  # the whole file: unreadable, not UTF-8, ragged, …
+            problems += exc.problems or [Problem(reason=_without_path(exc.message, path),
+                                                 file=str(path), code="file")]
+            continue
+        problems += checked[table].problems
     what = f"import from {directory}"
     if problems:
         raise _refuse(db, what, directory, rejects, checked, problems)
