@@ -453,8 +453,7 @@ def import_frames(db: Database, frames: dict[str, pd.DataFrame], *, what: str = 
         if problems:
             raise BadInput.from_problems(what, problems)
         db.recompute()
-        after = sql.load("import_after").replace("{derived}", sql.load("derived"))
-        problems = _problems(db.rows(after))
+        problems = _problems(db.rows(sql.load("import_after")))
         if problems:
             raise BadInput.from_problems(what, problems)
         result = ImportCounts(counts, found, dry_run=dry_run)

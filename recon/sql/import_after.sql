@@ -1,6 +1,8 @@
 -- After an import is written and recomputed: what the files stated must agree with what
--- the facts give (SPEC §2), and no rule of §3 may be broken.
-WITH d AS ({derived})
+-- the facts give (SPEC §2), and no rule of §3 may be broken. The recompute (derived.sql,
+-- every staged invoice is touched) has just written the facts' totals, unpaid amounts and
+-- statuses: they are read back, not derived a second time (~0.2 s on 200k invoices).
+WITH d AS (SELECT invoice_id, total, unpaid_amount, status FROM invoices)
 SELECT s._file, s._row, 'total' AS col, s.total::VARCHAR AS value, 'total_mismatch' AS code, d.total::VARCHAR AS a
 FROM s_invoices s JOIN d USING (invoice_id) WHERE s.total IS NOT NULL AND s.total <> d.total
 UNION ALL
