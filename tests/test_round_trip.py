@@ -6,6 +6,7 @@ the cases of the issue one by one, with the numbers beside them.
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal as D
 
 import pytest
 
@@ -191,3 +192,24 @@ def test_stated_status_and_unpaid_must_be_what_the_facts_give(make_ledger, tmp_p
         "D2,ACC-1,debit,2026-10-05,EUR", "D2,ACC-1,debit,2026-10-05,EUR,").replace(
         "C1,ACC-1,credit,2026-10-10,EUR", "C1,ACC-1,credit,2026-10-10,EUR,"), invoice_items=ITEMS)
     refused(lg, d, "status_mismatch")  # D1 owes 100.00: unpaid, not paid
+
+
+@pytest.mark.parametrize("stated, code", [
+    ("D1,ACC-1,debit,2026-10-01,EUR,100.00,100.00", None),      # as the facts give them
+    ("D1,ACC-1,debit,2026-10-01,EUR,99.99,", "total_mismatch"),  # the items add up to 100.00
+    ("D1,ACC-1,debit,2026-10-01,EUR,,60.00", "unpaid_mismatch"),  # no payment, no link: 100.00
+])
+def test_stated_totals_and_unpaid_amounts_must_be_what_the_facts_give(make_ledger, tmp_path, stated, code):
+    lg = make_ledger()
+    invoices = INVOICES.replace("currency\n", "currency,total,unpaid_amount\n").replace(
+        "D1,ACC-1,debit,2026-10-01,EUR", stated).replace(
+        "D2,ACC-1,debit,2026-10-05,EUR", "D2,ACC-1,debit,2026-10-05,EUR,,").replace(
+        "C1,ACC-1,credit,2026-10-10,EUR", "C1,ACC-1,credit,2026-10-10,EUR,,")
+    d = folder(tmp_path, invoices=invoices, invoice_items=ITEMS.replace(",I1\n", ",\n").replace(
+        "C1-1,C1,1,Licence,4,8,0.25,32.00,8.00,40.00,\n", ""))
+    if code is None:
+        lg.import_dir(d)
+        assert (lg.invoice("D1").iloc[0].total, lg.invoice("D1").iloc[0].unpaid_amount) == (D("100"), D("100"))
+    else:
+        (problem,) = [p for p in refused(lg, d, code) if p.code == code]
+        assert problem.row == 2 and problem.column in ("total", "unpaid_amount")
