@@ -1054,6 +1054,10 @@ def run() -> None:
         except BrokenPipeError:
             _to_devnull(stream)
     import atexit
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)  # a thread still working: the interpreter waits for it, as ever
 
     from .db import shutdown
 

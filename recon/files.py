@@ -231,7 +231,8 @@ def _read_csv(p: Path, fmt: FileFormat) -> tuple[pya.Table, list[int] | None]:
     table, no_blank = _read_csv_plain(p, fmt)
     if table is None:
         table = _read_csv_duckdb(p, fmt)
-    # a plain file read with blank lines refused has none: its rows are 2, 3, 4, …
+    # a plain file read with its blank lines kept and no row empty in every cell has no
+    # blank line: its rows are 2, 3, 4, …
     return table, None if no_blank else _line_numbers(p, table.num_rows)
 
 
