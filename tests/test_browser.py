@@ -100,6 +100,7 @@ def lab(tmp_path):
 
 
 def test_credit_dialog_in_jupyterlab(lab, tmp_path):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -118,7 +119,10 @@ def test_credit_dialog_in_jupyterlab(lab, tmp_path):
         return driver.find_element(By.CSS_SELECTOR, selector).text
 
     def until(check, what: str, seconds: float = 20):
-        WebDriverWait(driver, seconds).until(lambda _: check(), message=what)
+        # the widgets re-render a list when its options change (after a save): an element
+        # read in the middle of that is stale, and the check is simply asked again
+        WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                      ).until(lambda _: check(), message=what)
 
     def show(selector: str, name: str) -> None:
         """A screenshot with the part of the dialog that matters in view."""
