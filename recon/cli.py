@@ -1044,31 +1044,32 @@ def run() -> None:
     """The `recon` command: main(), then a quick exit.
 
     Once the command is done (its ledger closed, its output flushed, atexit's handlers
-    run, db.shutdown), the process leaves with os._exit: tearing the interpreter down
+    run, db.before_exit), the process leaves with os._exit: tearing the interpreter down
     frees every object of pandas, pyarrow, DuckDB and a large run's frames one by one,
     0.3-0.5 s after a 1M-row import or apply that nothing needs (benchmarks/RESULTS.md)."""
+    import atexit
+    import threading
+
     code = main()
+    _flush()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)  # a thread still working: the interpreter waits for it, as ever
+    from .db import before_exit
+
+    atexit._run_exitfuncs()  # what registered to run at exit still runs (weakref.finalize too)
+    before_exit()
+    _flush()  # anything the exit handlers printed
+    os._exit(code)
+
+
+def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:  # what is still buffered goes out now, while a closed pipe can be handled
             stream.flush()
         except BrokenPipeError:
             _to_devnull(stream)
-    import atexit
-    import threading
-
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        sys.exit(code)  # a thread still working: the interpreter waits for it, as ever
-
-    from .db import shutdown
-
-    atexit._run_exitfuncs()  # what registered to run at exit still runs (weakref.finalize too)
-    shutdown(leaving=True)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (BrokenPipeError, ValueError):
+        except ValueError:  # closed by the command itself: nothing left to write
             pass
-    os._exit(code)
 
 
 if __name__ == "__main__":

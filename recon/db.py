@@ -186,12 +186,12 @@ def scratch() -> duckdb.DuckDBPyConnection:
         return _SCRATCH[1].cursor()
 
 
-def shutdown(*, leaving: bool = False) -> None:
-    """Close this process's DuckDB: every ledger still attached is detached (checkpointed,
-    its lock released), then the engine and the scratch connection. ``leaving``: the
-    process exits next without tearing the interpreter down (cli.run), so a connection
-    is closed only if DuckDB spilled to its temp directory (closing removes those files);
-    freeing a large run's temp tables one by one costs ~0.1 s that the exit does at once."""
+def before_exit() -> None:
+    """Ready this process's DuckDB for an exit that does not tear the interpreter down
+    (cli.run): every ledger still attached is detached (checkpointed, its lock released);
+    the engine and the scratch connection are closed only if DuckDB spilled to its temp
+    directory (closing removes those files). Freeing a large run's temp tables one by one
+    costs ~0.1 s that the exit does at once."""
     global _ENGINE, _SCRATCH
     with _ENGINE_GUARD:
         eng, _ENGINE = _ENGINE, None
@@ -205,7 +205,7 @@ def shutdown(*, leaving: bool = False) -> None:
     if scr is not None and scr[0] == os.getpid():
         cons.append(scr[1])
     for con in cons:
-        if not leaving or con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchall()[0][0]:
+        if con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchall()[0][0]:
             con.close()
 
 
