@@ -40,8 +40,8 @@ The net itself is the amount asked, never recomputed from the rounded quantity.
 
 **A gross (tax-inclusive) amount** G is split into the net a and tax t with a + t = G
 and t = round_half_up(T × (net before + a) / N) − tax before, the rule above, so a gross
-piece is exactly an amount piece of net a (solved in integers: ``gross_net`` in
-sql/macros.sql). Worked examples (tests/test_amounts.py), nothing credited before:
+piece is exactly an amount piece of net a (solved in integers: ``solved`` in
+sql/credit_piece_turn.sql). Worked examples (tests/test_amounts.py), nothing credited before:
 - net 100.00, tax 10.00 (10 %): gross 11.06 is net 10.05 + tax 1.01, because the tax of
   10.05 is 10.00 × 10.05 / 100.00 = 1.005, half-up 1.01 (half-to-even would give 1.00 and
   no net for 11.06 at all). Gross 11.05 has no split: net 10.04 costs 11.04 (tax 1.004 →

@@ -387,10 +387,16 @@ def _stage(db: Database, req: pd.DataFrame | list[dict]) -> None:
                            [[r.get(c) for c in cols] for r in req])
     else:
         db.con.register("req_in_data", req.drop(columns=empty))
+    # `req` is a table for a few requests, a view for a bulk run (credit_stage.sql); the
+    # one an earlier run of this connection left is dropped by its own kind (DuckDB
+    # refuses to drop a table as a view)
+    left = db.scalar("SELECT CASE WHEN EXISTS (SELECT 1 FROM duckdb_views() WHERE temporary"
+                     " AND view_name = 'req') THEN 'VIEW' ELSE 'TABLE' END")
+    db.execute(f"DROP {left} IF EXISTS req")
     try:
         db.execute(f"CREATE OR REPLACE TEMP VIEW req_in AS SELECT * {nulls} FROM req_in_data")
         for stmt in sql.statements("credit_stage"):
-            db.execute(stmt.replace("{empty_columns}", nulls))
+            db.execute(stmt.replace("{empty_columns}", nulls).replace("{req_kind}", "TABLE" if few else "VIEW"))
     finally:
         db.execute("DROP VIEW IF EXISTS req_in")
         if few:

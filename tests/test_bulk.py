@@ -191,6 +191,23 @@ def test_dataframe_input(ledger):
         ledger.apply(pd.DataFrame({"debit_invoice_id": ["INV-1"], "item_id": ["I1"], "quantity": [0.5]}))
 
 
+
+def test_one_connection_runs_few_and_bulk_requests_in_turn(ledger):
+    # a credit of a few items stages its requests as a table, a bulk run as a view
+    # (credits._stage): one session, as in a notebook, switches between them both ways
+    with ledger.session(write=True):
+        first = ledger.credit("INV-1", {"I1": D("1")}, reason="a", date=TODAY)
+        bulk = ledger.apply(pd.DataFrame({"debit_invoice_id": ["INV-1"], "item_id": ["I1"],
+                                          "quantity": [D("1")], "reason": ["b"]}), today=TODAY)
+        again = ledger.credit("INV-1", {"I1": D("1")}, reason="c", date=TODAY)
+    # thirds of 3 × 33.333333 = 100.00, cumulative (SPEC §3): net after 33.33, 66.67, 100.00;
+    # tax after 8.00, 16.00, 24.00
+    assert first.credits["total"].iloc[0] == D("41.33")  # 33.33 + 8.00
+    assert bulk.credits["total"].iloc[0] == D("41.34")  # 33.34 + 8.00
+    assert again.credits["total"].iloc[0] == D("41.33")  # 33.33 + 8.00
+    with pytest.raises(BadInput, match="exceeds"):
+        ledger.credit("INV-1", {"I1": D("1")}, reason="d", date=TODAY)
+
 # -- bad rows: every kind refused, nothing applied ----------------------------------------------
 
 BAD = [

@@ -27,22 +27,25 @@ UNION ALL
 -- an amount past what is left names the net (or, tax included, the amount) left
 SELECT src_row, 'amount', asked_amount::VARCHAR, 'amount_over_credit',
        money_text(greatest(nm - n0, 0), step_milli), item_id
-FROM piece WHERE asked_amount IS NOT NULL AND NOT gross AND milli(asked_amount) > nm - n0
+FROM piece WHERE asked_amount IS NOT NULL AND NOT gross AND asked_m > nm - n0
 UNION ALL
 SELECT src_row, 'amount', asked_amount::VARCHAR, 'gross_over_credit',
        money_text(greatest(nm + tm - n0 - t0, 0), step_milli), item_id
-FROM piece WHERE gross AND milli(asked_amount) > nm + tm - n0 - t0
+FROM piece WHERE gross AND asked_m > nm + tm - n0 - t0
 UNION ALL
 -- a gross amount that no net and tax add up to: the nearest that do (a few nets around
 -- the proportional one, g × N / (N + T))
 SELECT src_row, 'amount', asked_amount::VARCHAR, 'gross_no_split',
-       money_text(max(g) FILTER (WHERE g < milli(asked_amount)), step_milli) || ' and '
-       || money_text(min(g) FILTER (WHERE g > milli(asked_amount)), step_milli), item_id
+       money_text(max(g) FILTER (WHERE g < asked_m), step_milli) || ' and '
+       || money_text(min(g) FILTER (WHERE g > asked_m), step_milli), item_id
 FROM (
-    SELECT p.*, gross_at(n0 + (milli(asked_amount) * nm // (nm + tm)) // step_milli * step_milli
-                         + j * step_milli, n0, t0, nm, tm, step_milli) AS g
-    FROM piece p, range(-3, 4) r(j)
-    WHERE gross AND net_want IS NULL AND nm > 0 AND milli(asked_amount) <= nm + tm - n0 - t0
+    SELECT *, gross_at(x, n0, t0, nm, tm, step_milli) AS g
+    FROM (
+        -- (gross_at is a macro: given a column, not the expression, it stays small)
+        SELECT p.*, n0 + (asked_m * nm // (nm + tm)) // step_milli * step_milli + j * step_milli AS x
+        FROM piece p, range(-3, 4) r(j)
+        WHERE gross AND net_want IS NULL AND nm > 0 AND asked_m <= nm + tm - n0 - t0
+    )
 )
 GROUP BY src_row, asked_amount, step_milli, item_id
 UNION ALL

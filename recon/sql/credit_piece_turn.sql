@@ -6,28 +6,58 @@
 WITH s AS (
     SELECT s.*, micro(s.q_orig) AS qm, milli(s.n_orig) AS nm, milli(s.t_orig) AS tm,
            coalesce(b.c, 0) AS c0, coalesce(b.n, 0) AS n0, coalesce(b.t, 0) AS t0,
-           s.asked_amount IS NOT NULL OR s.asked_percent IS NOT NULL AS by_money
+           s.asked_amount IS NOT NULL OR s.asked_percent IS NOT NULL AS by_money,
+           -- what was asked, in the integers the macros take. A macro is expanded where it
+           -- is called, each argument copied wherever its body names it: given columns,
+           -- not expressions, the statement stays small enough to plan quickly (a
+           -- one-item credit spends most of its time planning, not computing).
+           micro(s.asked) AS asked_c, micro(s.asked_percent) AS asked_p,
+           milli(s.asked_amount) AS asked_m
     FROM {slots} s LEFT JOIN {before} b USING (item_id)
     WHERE s.nth = {nth}
+),
+gross_units AS (
+    -- A gross amount g (gross rows only) in minor units: M = what net and tax reach
+    -- together, N and T the item's net and tax (macros.sql, gross_tax_units).
+    -- (HUGEINT division is slow: only on the gross rows, usually none of a bulk run)
+    SELECT *,
+        CASE WHEN solve THEN (asked_m + n0 + t0) // step_milli END AS gm,
+        CASE WHEN solve THEN nm // step_milli END AS nu,
+        CASE WHEN solve THEN tm // step_milli END AS tu
+    FROM (SELECT *, gross AND asked_m IS NOT NULL AND nm <> 0 AS solve FROM s)
+),
+solved AS (
+    -- The net the gross amount brings the item to, or NULL when the tax's rounding jumps
+    -- over it (refused by credit_piece_checks.sql): x + round_half_up(t × x / n) = M has its
+    -- solution at k = gross_tax_units(M, N, T) when 2TM + N − 2k(N + T) < 2N, else none.
+    -- When the tax credited before is ahead of that (k < t0), the piece carries no tax and
+    -- its net is g itself. Written out in steps here, not as one macro: a macro's body is
+    -- copied wherever it is called, and this one, whole, was a fifth of the statement's
+    -- planning.
+    SELECT *,
+        CASE WHEN NOT solve THEN NULL
+             WHEN 2 * tu * gm + nu - 2 * gk * (nu + tu) < 2 * nu AND gk * step_milli >= t0
+             THEN (gm - gk) * step_milli
+             WHEN share_milli(tm, n0 + asked_m, nm, step_milli) <= t0 THEN n0 + asked_m END AS gross_net_want
+    FROM (SELECT *, CASE WHEN solve THEN gross_tax_units(gm, nu, tu) END AS gk FROM gross_units)
 ),
 wanted AS (
     SELECT *,
         -- a quantity (empty: all that is left) brings the quantity to c_want, at most Q
         CASE WHEN NOT by_money AND NOT prorated
-             THEN least(c0 + coalesce(micro(asked), greatest(qm - c0, 0)), qm) END AS c_want,
+             THEN least(c0 + coalesce(asked_c, greatest(qm - c0, 0)), qm) END AS c_want,
         -- prorated: the cancelled quantity k (default: all left), and c after × P exactly
-        CASE WHEN prorated THEN coalesce(micro(asked), greatest(qm - c0, 0)) END AS k,
+        CASE WHEN prorated THEN coalesce(asked_c, greatest(qm - c0, 0)) END AS k,
         -- an amount or percentage brings the net to net_want, at most N (NULL: a gross
         -- amount no net and tax add up to, refused by credit_piece_checks.sql)
         CASE WHEN NOT by_money THEN NULL
              WHEN nm = 0 THEN n0
              WHEN asked_percent IS NOT NULL
-             THEN n0 + least(share_milli(nm, micro(asked_percent), 100000000, step_milli), greatest(nm - n0, 0))
-             WHEN NOT gross THEN least(n0 + milli(asked_amount), nm)
+             THEN n0 + least(share_milli(nm, asked_p, 100000000, step_milli), greatest(nm - n0, 0))
+             WHEN NOT gross THEN least(n0 + asked_m, nm)
              -- (least() would skip a NULL)
-             WHEN gross_net(milli(asked_amount), n0, t0, nm, tm, step_milli) IS NOT NULL
-             THEN least(gross_net(milli(asked_amount), n0, t0, nm, tm, step_milli), nm) END AS net_want
-    FROM s
+             WHEN gross_net_want IS NOT NULL THEN least(gross_net_want, nm) END AS net_want
+    FROM solved
 ),
 exact AS (
     SELECT *,
@@ -35,14 +65,22 @@ exact AS (
         CASE WHEN by_money THEN greatest(coalesce(net_want, n0), n0) END AS net_money
     FROM wanted
 ),
+shares AS (
+    -- Each target is a share round_half_up(X × c / q) of the item's net or tax; which
+    -- c / q is chosen first, so that share_milli (a macro, copied where it is called) is
+    -- called once per target, not once per kind of request.
+    SELECT *,
+        CASE WHEN prorated THEN c_pd ELSE c_want END AS c_share,
+        CASE WHEN prorated THEN qm * pd ELSE qm END AS q_share,
+        -- an amount's tax follows its net (an item of net 0 keeps its tax, below)
+        CASE WHEN by_money THEN net_money WHEN prorated THEN c_pd ELSE c_want END AS c_tax,
+        CASE WHEN by_money THEN nm WHEN prorated THEN qm * pd ELSE qm END AS q_tax
+    FROM exact
+),
 targets AS (
     SELECT *,
-        CASE WHEN by_money THEN net_money
-             WHEN prorated THEN share_milli(nm, c_pd, qm * pd, step_milli)
-             ELSE share_milli(nm, c_want, qm, step_milli) END AS net_target,
-        CASE WHEN by_money THEN CASE WHEN nm = 0 THEN t0 ELSE share_milli(tm, net_money, nm, step_milli) END
-             WHEN prorated THEN share_milli(tm, c_pd, qm * pd, step_milli)
-             ELSE share_milli(tm, c_want, qm, step_milli) END AS tax_target,
+        CASE WHEN by_money THEN net_money ELSE share_milli(nm, c_share, q_share, step_milli) END AS net_target,
+        CASE WHEN by_money AND nm = 0 THEN t0 ELSE share_milli(tm, c_tax, q_tax, step_milli) END AS tax_target,
         -- the piece's quantity in millionths
         CASE WHEN by_money THEN CASE
                  WHEN net_money <= n0 THEN 0
@@ -55,7 +93,7 @@ targets AS (
              WHEN prorated THEN CASE WHEN c_pd <= c0 * pd THEN 0
                                      ELSE greatest(((c_pd - c0 * pd) * 2 + pd) // (2 * pd), 1) END
              ELSE c_want - c0 END AS q_raw
-    FROM exact
+    FROM shares
 ),
 fitted AS (
     -- A prorated piece that would complete the item's quantity without completing its
@@ -69,7 +107,7 @@ fitted AS (
     FROM targets
 )
 SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debit_unpaid,
-       whole_invoice, asked, asked_amount, asked_percent, gross, by_money, prorated, nth,
+       whole_invoice, asked, asked_amount, asked_m, asked_percent, gross, by_money, prorated, nth,
        item_id, debit_line_no, description, product_code, q_orig, unit_price, tax_rate,
        (c0::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) AS c_before,
        -- integers for the checks and the next turn: every DECIMAL(18,x) of the ledger

@@ -42,20 +42,11 @@ CREATE OR REPLACE TEMP MACRO money_text(m, step) AS CASE step
 -- net n > 0 and tax t: (x − n0) + max(round_half_up(t × x / n) − t0, 0).
 CREATE OR REPLACE TEMP MACRO gross_at(x, n0, t0, n, t, step) AS
     (x - n0) + greatest(share_milli(t, x, n, step) - t0, 0);
--- The net after a gross piece g: the x with gross_at(x) = g, or NULL when the tax's
--- rounding jumps over g. In minor units (M = what net and tax reach together, k the tax
--- after): x + round_half_up(t × x / n) = M has its solution at k = floor((2tM + n) /
--- (2(n + t))) when 2tM + n − 2k(n + t) < 2n, else none. When the tax credited before is
--- ahead of that (k < t0), the piece carries no tax and its net is g itself.
+-- The tax k (in minor units) of the net a gross piece reaches: with M what net and tax
+-- reach together and n, t the item's net and tax, x + round_half_up(t × x / n) = M has
+-- its solution at k = floor((2tM + n) / (2(n + t))) when there is one
+-- (credit_piece_turn.sql, solved, checks that there is).
 CREATE OR REPLACE TEMP MACRO gross_tax_units(m, nu, tu) AS (2 * tu * m + nu) // (2 * (nu + tu));
-CREATE OR REPLACE TEMP MACRO gross_net(g, n0, t0, n, t, step) AS CASE
-    WHEN 2 * (t // step) * ((g + n0 + t0) // step) + n // step
-         - 2 * gross_tax_units((g + n0 + t0) // step, n // step, t // step) * (n // step + t // step)
-         < 2 * (n // step)
-     AND gross_tax_units((g + n0 + t0) // step, n // step, t // step) * step >= t0
-    THEN ((g + n0 + t0) // step - gross_tax_units((g + n0 + t0) // step, n // step, t // step)) * step
-    WHEN share_milli(t, n0 + g, n, step) <= t0 THEN n0 + g
-END;
 -- An amount as text with exactly its currency's decimals (EUR 12.50, JPY 1500), and a
 -- quantity or rate without trailing zeros (2.5, 30): how a comparison shows values. An
 -- amount with more decimals than its currency has keeps them all (never rounded away).
