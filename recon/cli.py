@@ -1040,6 +1040,10 @@ def _to_devnull(stream) -> None:
     os.close(devnull)
 
 
+# commands that read files through DuckDB (db.scratch)
+_READS_FILES = {"init", "import", "apply", "cancel", "compare", "match", "remove-items", "refund"}
+
+
 def run() -> None:
     """The `recon` command: main(), then a quick exit.
 
@@ -1050,6 +1054,11 @@ def run() -> None:
     import atexit
     import threading
 
+    if len(sys.argv) > 1 and not {"-h", "--help", "--version"} & set(sys.argv[1:]):
+        from .db import warm_up
+
+        # a command that opens a ledger: DuckDB starts while the rest loads
+        warm_up(files=sys.argv[1] in _READS_FILES)
     code = main()
     _flush()
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):

@@ -178,7 +178,7 @@ def scratch() -> duckdb.DuckDBPyConnection:
     made once per process (a new one costs 30-50 ms), with DuckDB's progress bar off (a
     large file would draw it on stderr)."""
     global _SCRATCH
-    with _ENGINE_GUARD:
+    with _SCRATCH_GUARD:  # its own lock: making it does not hold up the engine (warm_up)
         if _SCRATCH is None or _SCRATCH[0] != os.getpid():  # a forked child needs its own
             con = duckdb.connect()
             con.execute("SET enable_progress_bar = false")
@@ -193,7 +193,7 @@ def before_exit() -> None:
     directory (closing removes those files). Freeing a large run's temp tables one by one
     costs ~0.1 s that the exit does at once."""
     global _ENGINE, _SCRATCH
-    with _ENGINE_GUARD:
+    with _ENGINE_GUARD, _SCRATCH_GUARD:
         eng, _ENGINE = _ENGINE, None
         scr, _SCRATCH = _SCRATCH, None
     cons = []
@@ -219,6 +219,7 @@ class _HeldHere(Exception):
 
 _ENGINE: _Engine | None = None
 _ENGINE_GUARD = threading.Lock()
+_SCRATCH_GUARD = threading.Lock()
 # files (device, inode) this process has seen to be recon ledgers: the check runs once
 _LEDGERS: set[tuple[int, int]] = set()
 
@@ -229,6 +230,25 @@ def _engine() -> _Engine:
         if _ENGINE is None or _ENGINE.pid != os.getpid():  # a forked child needs its own
             _ENGINE = _Engine()
         return _ENGINE
+
+
+def warm_up(files: bool = False) -> None:
+    """Start the engine (duckdb.connect and recon's macros: 30-60 ms) in the background
+    while the caller goes on: cli.run parses the command line and imports the command's
+    modules meanwhile. DuckDB lets go of the GIL while it starts, so on two cores the two
+    overlap. ``files``: the scratch connection too (a command that reads files; it
+    imports pandas and pyarrow meanwhile). Whoever needs one first waits for it (its
+    lock); a failure here is left for that first use to raise."""
+
+    def start() -> None:
+        try:
+            _engine()
+            if files:
+                scratch().close()
+        except Exception:  # the first real use raises it, with its context
+            pass
+
+    threading.Thread(target=start, name="recon-engine-start", daemon=True).start()
 
 
 def held() -> dict[str, str]:

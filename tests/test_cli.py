@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 
 import pytest
 
@@ -152,6 +154,37 @@ def test_demo_runs_on_the_bundled_data(cli, tmp_path):
     assert (tmp_path / "demo" / "statement" / "statement-ACC-1001-2026-10-01-2026-11-30.html").exists()
     credit_ties = [line for line in out.splitlines() if "available at period end" in line]
     assert len(credit_ties) == 3 and all("(difference 0" in line for line in credit_ties)
+
+
+WARM_UP = """
+import sys, threading, duckdb
+import recon.db as db
+made, real = [], duckdb.connect
+def connect(*a, **k):
+    made.append(threading.current_thread().name)
+    if sys.argv[1] == "fails" and len(made) == 1:
+        raise duckdb.IOException("no memory")
+    return real(*a, **k)
+duckdb.connect = connect
+db.warm_up(files=True)
+[t.join() for t in threading.enumerate() if t.name == "recon-engine-start"]
+eng = db._engine()
+db.scratch().close()
+print(made, eng is db._engine(), eng.con.execute("SELECT share_milli(100, 1, 3, 10)").fetchall())
+"""
+
+
+@pytest.mark.parametrize("case, made", [
+    ("works", "['recon-engine-start', 'recon-engine-start']"),
+    # the background start failed quietly; the first real use made the engine itself
+    ("fails", "['recon-engine-start', 'MainThread', 'MainThread']"),
+])
+def test_the_engine_warms_up_in_the_background(case, made):
+    # cli.run starts DuckDB (engine, and the scratch connection of a command that reads
+    # files) in a thread while the command loads; the command then finds both made
+    p = subprocess.run([sys.executable, "-c", WARM_UP, case], capture_output=True, text=True, timeout=120)
+    assert (p.returncode, p.stderr) == (0, "")
+    assert p.stdout.strip() == f"{made} True [(30,)]"
 
 
 def test_a_command_leaves_quickly_with_its_ledger_closed_and_its_output_out(cli, tmp_path):
