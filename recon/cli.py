@@ -1056,9 +1056,11 @@ def run() -> None:
 
     if len(sys.argv) > 1 and not {"-h", "--help", "--version"} & set(sys.argv[1:]):
         from .db import warm_up
+        from .money import known_currencies
 
-        # a command that opens a ledger: DuckDB starts while the rest loads
-        warm_up(files=sys.argv[1] in _READS_FILES)
+        # a command that opens a ledger: DuckDB starts while the rest loads, then ISO
+        # 4217's table (13-45 ms: the package parses its XML), which money printed needs
+        warm_up(files=sys.argv[1] in _READS_FILES, then=known_currencies)
     code = main()
     _flush()
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):

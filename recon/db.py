@@ -45,6 +45,8 @@ from .errors import BadInput, LedgerInUse, ReconError
 from .money import currency_digits, known_currencies, register_currency, step_milli
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
 #: the ledger layout this recon writes (meta.schema_version; sql/migrate_v*.sql upgrade)
@@ -232,19 +234,23 @@ def _engine() -> _Engine:
         return _ENGINE
 
 
-def warm_up(files: bool = False) -> None:
+def warm_up(files: bool = False, then: Callable[[], object] | None = None) -> None:
     """Start the engine (duckdb.connect and recon's macros: 30-60 ms) in the background
     while the caller goes on: cli.run parses the command line and imports the command's
     modules meanwhile. DuckDB lets go of the GIL while it starts, so on two cores the two
     overlap. ``files``: the scratch connection too (a command that reads files; it
-    imports pandas and pyarrow meanwhile). Whoever needs one first waits for it (its
-    lock); a failure here is left for that first use to raise."""
+    imports pandas and pyarrow meanwhile). ``then``: more to load after them, while the
+    command runs its first queries (DuckDB lets go of the GIL in those too). Whoever
+    needs one first waits for it (its lock); a failure here is left for that first use
+    to raise."""
 
     def start() -> None:
         try:
             _engine()
             if files:
                 scratch().close()
+            if then is not None:
+                then()
         except Exception:  # the first real use raises it, with its context
             pass
 
