@@ -278,3 +278,50 @@ def test_numbers_continue_after_imported_credit_numbers(make_ledger):
         lg.credit("D1", {"I2": "1"})
     assert lg.credit("D1", {"I1": "1"}).credit_invoice_id == "CN-2026-000042"
     assert_invariants(lg)
+
+
+# -- the checks a run's empty columns leave out (sql.pruned) ------------------------------------
+
+
+def _codes(stmt: str) -> set[str]:
+    """The problem codes a checks statement can give (the quoted words credits.py words)."""
+    import re
+
+    from recon.credits import MESSAGES
+
+    return set(re.findall(r"'(\w+)'", stmt)) & set(MESSAGES)
+
+
+@pytest.mark.parametrize("name", ["credit_checks", "credit_piece_checks"])
+def test_checks_are_left_out_only_for_columns_the_run_leaves_empty(name):
+    from recon import credits, sql
+
+    full = sql.load(name)
+    # nothing empty: the statement as written
+    assert sql.pruned(name, frozenset()) == full.rstrip()
+    # every mark names an optional request column: one a run can leave empty
+    marks = {c.strip() for m in sql._ONLY_WITH.findall(full) for c in m.split(",")}
+    assert marks and marks <= set(credits.OPTIONAL)
+    # a one-item credit (every optional column empty) keeps the checks that need none
+    pruned = sql.pruned(name, frozenset(credits.OPTIONAL))
+    assert pruned.rstrip().endswith("ORDER BY 1, 2")
+    dropped = _codes(full) - _codes(pruned)
+    assert dropped == {
+        "credit_checks": {"into_unknown", "into_not_credit", "into_void", "into_mismatch",
+                          "into_before_credit", "group_dates", "period_reversed", "period_without_item",
+                          "period_outside", "proration_invalid", "prorated_not_alone", "several_asks",
+                          "amount_without_item", "gross_without_amount", "amount_not_positive",
+                          "amount_decimals", "percent_invalid", "credit_id_mixed", "credit_id_repeated",
+                          "credit_id_taken"},
+        "credit_piece_checks": {"amount_over_credit", "gross_over_credit", "gross_no_split",
+                                "amount_needs_rest", "percent_too_small", "prorate_too_small"},
+    }[name]
+    # a run that gives amounts keeps the amount checks
+    assert {"amount_not_positive", "amount_decimals", "amount_over_credit"} & _codes(
+        sql.pruned(name, frozenset(credits.OPTIONAL) - {"amount"}))
+
+
+def test_an_amount_with_too_many_decimals_is_refused_with_other_columns_empty(lg):
+    # the amount's checks stay in the statement when only the amount is given
+    with pytest.raises(BadInput, match="decimals"):
+        lg.credit("D1", {"I1": __import__("recon").Amount("1.005")}, date="2026-10-15")

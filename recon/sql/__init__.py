@@ -5,7 +5,8 @@ Statements take values only as named parameters (``$name``); nothing is pasted i
 
 from __future__ import annotations
 
-from functools import cache
+import re
+from functools import cache, lru_cache
 from importlib.resources import files
 
 
@@ -24,7 +25,32 @@ def statements(name: str) -> list[str]:
 def used(stmt: str, params: dict | None) -> dict:
     """The ``params`` that ``stmt`` uses: DuckDB refuses a parameter a statement does not
     use, and a ``$name`` in a comment is no parameter."""
-    import re
-
     code = re.sub(r"--[^\n]*", "", stmt)
     return {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", code)}
+
+
+# A branch of a UNION ALL that can only find rows where one of these columns is filled
+# says so on a comment line of its own: "-- only with: amount, percent".
+_ONLY_WITH = re.compile(r"^\s*-- only with: ([\w, ]+)$", re.MULTILINE)
+
+
+@lru_cache(maxsize=64)
+def pruned(name: str, empty: frozenset[str]) -> str:
+    """``recon/sql/<name>.sql``, a statement of UNION ALL branches (the checks), without
+    the branches marked "-- only with: ..." whose columns are all in ``empty`` (empty in
+    every row of the run): they could find nothing, and DuckDB plans every branch it is
+    given; a one-item credit spent more time planning its checks than running them. A
+    last line ``ORDER BY ...`` orders what is left."""
+    text = load(name)
+    *head, last = text.rstrip().rsplit("\n", 1)
+    order = ""
+    if last.lstrip().upper().startswith("ORDER BY"):
+        text, order = head[0], "\n" + last
+    first, *branches = text.split("\nUNION ALL\n")
+    kept = [first]
+    for branch in branches:
+        marks = _ONLY_WITH.findall(branch.split("SELECT", 1)[0])
+        cols = {c.strip() for m in marks for c in m.split(",") if c.strip()}
+        if not cols or not cols <= empty:
+            kept.append(branch)
+    return "\nUNION ALL\n".join(kept) + order

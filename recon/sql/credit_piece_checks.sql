@@ -1,6 +1,7 @@
 -- Problems only the arithmetic can tell: over-credit (of quantity, net or gross amount),
 -- nothing left to credit, a gross amount with no exact split, and a debit invoice that
--- earlier requests of the same run have already settled.
+-- earlier requests of the same run have already settled. "only with": as in
+-- credit_checks.sql.
 WITH settle_candidates AS (
     -- a debit can only be settled before one of its requests if the run's credits on it
     -- reach its unpaid amount and come from more than one request
@@ -24,15 +25,18 @@ SELECT src_row, 'quantity' AS col, asked::VARCHAR AS value, 'over_credit' AS cod
        greatest(q_orig - c_before, 0)::VARCHAR AS a, item_id AS b
 FROM piece WHERE asked IS NOT NULL AND NOT prorated AND c_before + asked > q_orig
 UNION ALL
+-- only with: amount
 -- an amount past what is left names the net (or, tax included, the amount) left
 SELECT src_row, 'amount', asked_amount::VARCHAR, 'amount_over_credit',
        money_text(greatest(nm - n0, 0), step_milli), item_id
 FROM piece WHERE asked_amount IS NOT NULL AND NOT gross AND asked_m > nm - n0
 UNION ALL
+-- only with: gross
 SELECT src_row, 'amount', asked_amount::VARCHAR, 'gross_over_credit',
        money_text(greatest(nm + tm - n0 - t0, 0), step_milli), item_id
 FROM piece WHERE gross AND asked_m > nm + tm - n0 - t0
 UNION ALL
+-- only with: gross
 -- a gross amount that no net and tax add up to: the nearest that do (a few nets around
 -- the proportional one, g × N / (N + T))
 SELECT src_row, 'amount', asked_amount::VARCHAR, 'gross_no_split',
@@ -49,11 +53,13 @@ FROM (
 )
 GROUP BY src_row, asked_amount, step_milli, item_id
 UNION ALL
+-- only with: amount, percent
 SELECT src_row, CASE WHEN asked_percent IS NOT NULL THEN 'percent' ELSE 'amount' END,
        coalesce(asked_amount::VARCHAR, asked_percent::VARCHAR), 'amount_needs_rest',
        money_text(nm - n0, step_milli), item_id
 FROM piece WHERE by_money AND net_want > n0 AND net_want < nm AND q_raw <= 0
 UNION ALL
+-- only with: percent
 SELECT src_row, 'percent', asked_percent::VARCHAR, 'percent_too_small', NULL, item_id
 FROM piece WHERE asked_percent IS NOT NULL AND NOT whole_invoice AND quantity = 0 AND nm > n0
 UNION ALL
@@ -62,6 +68,7 @@ SELECT src_row, 'item_id', item_id, 'nothing_left', q_orig::VARCHAR, NULL
 FROM piece WHERE NOT whole_invoice AND NOT prorated AND asked IS NULL AND asked_amount IS NULL
   AND quantity = 0 AND (asked_percent IS NULL OR nm <= n0)
 UNION ALL
+-- only with: period_days
 SELECT src_row, 'quantity', (k::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6)::VARCHAR,
        'prorate_too_small', greatest(q_orig - c_before, 0)::VARCHAR, item_id
 FROM piece WHERE prorated AND k > 0 AND quantity = 0
