@@ -60,10 +60,12 @@ _WAIT: ContextVar[float | None] = ContextVar("recon_wait", default=None)
 
 def _recompute_sql(scoped: bool) -> str:
     derived = sql.load("derived")
+    same_row = "i.invoice_id = d.invoice_id"
     if scoped:
         # every aggregate reads only the touched invoices' rows (derived.sql's /*scope*/)
         derived = re.sub(r"/\*scope ([\w.]+)\*/", r"AND \1 IN (SELECT invoice_id FROM touched)", derived)
-    return sql.load("recompute").replace("{derived}", derived)
+        derived, same_row = derived.replace("/*row*/", "i.rowid AS row_id,", 1), "i.rowid = d.row_id"
+    return sql.load("recompute").replace("{derived}", derived).replace("{same_row}", same_row)
 
 
 # -- how long to wait for a busy ledger ----------------------------------------------------

@@ -5,9 +5,10 @@
 --   credit unpaid  = total − active links given − refunds (the credit still available)
 --   status         = void if voided, paid when unpaid is 0 and there are items, else unpaid
 -- Each /*scope col*/ is where recompute (db.py) narrows the scans to the touched invoices,
--- so a small change costs little on a large ledger; elsewhere it stays a comment.
+-- so a small change costs little on a large ledger, and the row mark before invoice_id
+-- where it takes each invoice's row id; elsewhere they stay comments.
 SELECT
-    i.invoice_id,
+    /*row*/ i.invoice_id,
     coalesce(it.total, 0)::DECIMAL(18,3) AS total,
     (CASE
         WHEN i.voided_on IS NOT NULL THEN 0
