@@ -46,7 +46,7 @@ FROM (
     SELECT *, gross_at(x, n0, t0, nm, tm, step_milli) AS g
     FROM (
         -- (gross_at is a macro: given a column, not the expression, it stays small)
-        SELECT p.*, n0 + (asked_m * nm // (nm + tm)) // step_milli * step_milli + j * step_milli AS x
+        SELECT p.*, n0 + (asked_m::HUGEINT * nm // (nm + tm)) // step_milli * step_milli + j * step_milli AS x
         FROM piece p, range(-3, 4) r(j)
         WHERE gross AND net_want IS NULL AND nm > 0 AND asked_m <= nm + tm - n0 - t0
     )

@@ -107,7 +107,7 @@ fitted AS (
     FROM targets
 )
 SELECT req_no, src_row, credit_key, debit_invoice_id, currency, step_milli, debit_unpaid,
-       whole_invoice, asked, asked_amount, asked_m, asked_percent, gross, by_money, prorated, nth,
+       whole_invoice, asked, asked_amount, asked_m::BIGINT AS asked_m, asked_percent, gross, by_money, prorated, nth,
        item_id, debit_line_no, description, product_code, q_orig, unit_price, tax_rate,
        (c0::DECIMAL(38,0) * 0.000001::DECIMAL(7,6))::DECIMAL(18,6) AS c_before,
        -- integers for the checks and the next turn: every DECIMAL(18,x) of the ledger
