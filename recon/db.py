@@ -130,6 +130,12 @@ class _Engine:
         self.con = duckdb.connect(":memory:")
         # DuckDB draws a progress bar on stderr during long queries (STACK_NOTES)
         self.con.execute("SET enable_progress_bar = false")
+        # DuckDB stores text with no repeats (every invoice id, every item id) as ZSTD,
+        # which is slow to scan: finding two invoices by id among 200k took 7.1 ms, 5.2
+        # ms as DICT_FSST, and the 1M-item ledger's file is 11% smaller without it (43.5
+        # -> 38.8 MB; benchmarks/RESULTS.md). A setting of the engine: every ledger this
+        # process checkpoints.
+        self.con.execute("SET disabled_compression_methods = 'zstd'")
         # a TEMP macro would belong to this one connection; here every cursor finds it. In
         # one call: one by one they cost ~35 ms of every command's start, together ~13 ms
         self.con.execute(";\n".join(re.sub(r"\bTEMP\s+MACRO\b", "MACRO", stmt)
