@@ -343,8 +343,7 @@ def run_requests(
             raise BadInput.from_problems(what, problems)
         tell("pieces computed", db.scalar("SELECT count(*) FROM piece"))
         for stmt in sql.statements("credit_write"):
-            db.execute(stmt, _params_for(stmt, {"today": today, "batch_id": batch_id,
-                                                "origin": origin}))
+            db.execute(stmt, sql.used(stmt, {"today": today, "batch_id": batch_id, "origin": origin}))
         for (number,) in db.rows("SELECT invoice_id FROM credit_number_clash"):
             raise BadInput(f"{what}: the next credit invoice number {number} is already used in the "
                            "ledger: the numbering table was set back outside recon; nothing was "
@@ -446,10 +445,6 @@ def _sum_repeats(db: Database, req: pd.DataFrame) -> pd.DataFrame | None:
                 out.iloc[first, out.columns.get_loc(col)] = total
         drop += [pos[n] for n in req_nos[1:]]
     return out.drop(index=out.index[drop]).reset_index(drop=True)
-
-
-def _params_for(stmt: str, params: dict) -> dict:
-    return sql.used(stmt, params)
 
 
 # the run's credit invoices (CreditResult.credits), its debits and its totals
