@@ -392,8 +392,10 @@ def _stage(db: Database, req: pd.DataFrame | list[dict]) -> frozenset[str]:
         db.con.register("req_in_data", req.drop(columns=empty))
     # `req` is a table for a few requests, a view for a bulk run (credit_stage.sql); the
     # one an earlier run of this connection left is dropped by its own kind (DuckDB
-    # refuses to drop a table as a view)
-    left = db.scalar("SELECT CASE WHEN EXISTS (SELECT 1 FROM duckdb_views() WHERE temporary"
+    # refuses to drop a table as a view). database_name, not `temporary`: a filter the
+    # catalog function takes itself, so it does not list the ledger's tables too (the
+    # first such look in a process: 6.6 -> 1.2 ms)
+    left = db.scalar("SELECT CASE WHEN EXISTS (SELECT 1 FROM duckdb_views() WHERE database_name = 'temp'"
                      " AND view_name = 'req') THEN 'VIEW' ELSE 'TABLE' END")
     db.execute(f"DROP {left} IF EXISTS req")
     try:

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import recon
+import recon.cli as cli_module
 from tests.conftest import DATA
 
 
@@ -204,3 +205,29 @@ def test_a_command_leaves_quickly_with_its_ledger_closed_and_its_output_out(cli,
     con = duckdb.connect(str(ledger), read_only=True)  # no lock left behind, and the credit kept
     assert con.execute("SELECT status FROM invoices WHERE invoice_id = 'INV-2026-000186'").fetchall() == [("paid",)]
     con.close()
+
+
+def _subcommands(parser) -> dict:
+    return next(a for a in parser._actions if a.dest == "command").choices
+
+
+@pytest.mark.parametrize("command", sorted(cli_module.COMMANDS))
+def test_a_command_line_parses_alike_with_only_its_own_parser_built(command):
+    # a command line naming its command builds only that subparser (issue 15): the same
+    # help and the same parse as the whole parser's
+    whole, one = cli_module.build_parser(), cli_module.build_parser(command)
+    assert list(_subcommands(one)) == [command]
+    assert _subcommands(one)[command].format_help() == _subcommands(whole)[command].format_help()
+    args = [command]  # each required argument given once
+    for action in _subcommands(whole)[command]._actions:
+        if not action.option_strings and action.nargs in (None, "+"):
+            args.append("A")
+        elif action.required:
+            args += [action.option_strings[0], "2026-11"]
+    assert vars(one.parse_args(args)) == vars(whole.parse_args(args))
+
+
+def test_a_mistyped_command_is_told_every_command(capsys):
+    assert cli_module.main(["crdit"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'crdit'" in err and "'credit'" in err and "'void'" in err
