@@ -242,8 +242,8 @@ def _read_csv_duckdb(p: Path, fmt: FileFormat) -> pya.Table:
     if fmt.delimiter:
         opts += ", delim = $d"
         params["d"] = fmt.delimiter
+    con = scratch()  # a cursor of its own, closed once the rows are read
     try:
-        con = scratch()
         table = con.sql(f"SELECT * FROM read_csv($p, {opts})", params=params).to_arrow_table()
     except duckdb.Error as exc:
         text = str(exc)
@@ -254,6 +254,8 @@ def _read_csv_duckdb(p: Path, fmt: FileFormat) -> pya.Table:
         detail = " ".join(line.strip() for line in lines[:2])
         raise BadInput(f"{p}: cannot read it as CSV ({detail}); check the delimiter, quoting and "
                        "that every row has as many fields as the header") from None
+    finally:
+        con.close()
     _check_header(p, table.column_names, fmt.delimiter)
     return table
 
@@ -476,8 +478,8 @@ def _read_parquet(p: Path) -> pya.Table:
     text = _read_parquet_text(p)
     if text is not None:
         return text
+    con = scratch()  # a cursor of its own, closed once the rows are read
     try:
-        con = scratch()
         rel = con.sql("SELECT * FROM read_parquet($p)", params={"p": str(p)})
         floats = [n for n, t in zip(rel.columns, rel.types, strict=True) if str(t) in ("DOUBLE", "FLOAT", "REAL")]
         if floats:
@@ -494,6 +496,8 @@ def _read_parquet(p: Path) -> pya.Table:
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise BadInput(f"{p}: cannot read it as Parquet ({first})") from None
+    finally:
+        con.close()
 
 
 def _read_parquet_text(p: Path) -> pya.Table | None:
