@@ -19,12 +19,14 @@ for the void): compare works them out from its items, payments and links.
 
 Usage::
 
-    .venv/bin/python scripts/make_next_month.py     # writes <repo>/data/next_month/
+    .venv/bin/python scripts/make_next_month.py        # writes <repo>/data/next_month/
+    .venv/bin/python scripts/make_next_month.py DIR    # writes DIR/ (tests compare the two)
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import shutil
 import sys
@@ -42,16 +44,23 @@ OUT = ROOT / "data" / "next_month"
 RENUMBERED = ("CN-2026-000001", "PCN-2026-004711")
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        # the demo as it stands at October's close: without this export, it neither
+        # compares nor imports next month (what it would find is what is made here)
+        data = tmp / "data"
+        shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("next_month"))
         with contextlib.redirect_stdout(io.StringIO()):
-            run_demo(tmp / "demo")
+            run_demo(tmp / "demo", data)
         lg = Ledger(tmp / "demo" / "ledger.duckdb", read_only=True)
         export = PlatformExport.of(lg, tmp / "platform")
         inv = lg.table("invoices")
         links = lg.table("invoice_links")
-        credits = sorted(inv[inv.type == "credit"].invoice_id)
+        # the demo's October credits; its November goodwill credit is not in this export
+        month_end = dt.date(2026, 10, 31)
+        credits = sorted(inv[(inv.type == "credit") & (inv.invoice_date <= month_end)].invoice_id)
+        november = sorted(inv[(inv.type == "credit") & (inv.invoice_date > month_end)].invoice_id)
         # October debits nobody touched in the demo: unpaid, unpaid in full, no credit applied
         quiet = inv[(inv.type == "debit") & (inv.status == "unpaid") & (inv.unpaid_amount == inv.total)
                     & ~inv.invoice_id.isin(links.debit_invoice_id)
@@ -61,9 +70,10 @@ def main() -> None:
 
     export.renumber(*RENUMBERED)
     last = credits[-1]
-    for table, column in (("invoices", "invoice_id"), ("invoice_items", "invoice_id"),
-                          ("invoice_links", "credit_invoice_id")):
-        export.drop(table, **{column: last})
+    for credit in (last, *november):
+        for table, column in (("invoices", "invoice_id"), ("invoice_items", "invoice_id"),
+                              ("invoice_links", "credit_invoice_id")):
+            export.drop(table, **{column: credit})
     export.void(voided.invoice_id)
     export.pay("PAY-000901", paid.invoice_id, _text(paid.unpaid_amount, paid.currency), "2026-11-12")
     export.set("invoices", {"invoice_id": moved.invoice_id}, due_date="2026-12-15")
@@ -77,10 +87,10 @@ def main() -> None:
     export.t = {t: f for t, f in export.t.items() if t in ("invoices", "invoice_items", "payments",
                                                          "invoice_links")}
     export.t["invoices"] = export.t["invoices"].drop(columns=["origin", "batch_id", "created_at"])
-    shutil.rmtree(OUT, ignore_errors=True)
-    export.folder = OUT
+    shutil.rmtree(out, ignore_errors=True)
+    export.folder = out
     export.write()
-    print(f"wrote {OUT}: {RENUMBERED[0]} as {RENUMBERED[1]}, {last} left out, {voided.invoice_id} voided, "
+    print(f"wrote {out}: {RENUMBERED[0]} as {RENUMBERED[1]}, {last} left out, {voided.invoice_id} voided, "
           f"{paid.invoice_id} paid, {moved.invoice_id} due 2026-12-15, INV-2026-000301 new")
 
 
@@ -89,4 +99,4 @@ def _text(amount, currency: str) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

@@ -323,3 +323,21 @@ def test_a_credit_voided_in_recon_before_it_reached_the_platform(books, tmp_path
     assert found(books.compare(folder)) == [
         ("invoice_only_in_ledger", CN, None, CN, "total", "36.00", None,
          f"credit {CN} was voided in recon: nothing to create in the platform")]
+
+
+def test_the_bundled_next_month_export_is_what_its_script_makes(tmp_path):
+    # data/next_month/ (the demo's compare step) is made by scripts/make_next_month.py from
+    # the demo's own ledger: a change to the demo that moves it must make it again
+    import subprocess
+    import sys
+
+    from tests.conftest import DATA
+
+    script = DATA.parent / "scripts" / "make_next_month.py"
+    out = tmp_path / "next_month"
+    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True, timeout=600)
+    made = sorted(p.name for p in out.iterdir())
+    assert made == sorted(p.name for p in (DATA / "next_month").iterdir())
+    for name in made:
+        assert (out / name).read_bytes() == (DATA / "next_month" / name).read_bytes(), (
+            f"data/next_month/{name} differs from what scripts/make_next_month.py makes: run it again")
