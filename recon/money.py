@@ -25,9 +25,14 @@ makes it known to this process when a ledger holding it is opened.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import zlib
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
+from pathlib import Path
 
 #: the Arrow types of money, quantities and rates (MONEY, QUANTITY, RATE), made on first
 #: use by __getattr__ below: importing pyarrow costs ~0.15 s, which a command that reads
@@ -47,11 +52,62 @@ _CODE = re.compile(r"[A-Z]{3}")
 
 @lru_cache(maxsize=1)
 def _iso_digits() -> dict[str, int]:
-    """{code: minor-unit digits} of ISO 4217 list one, for the codes a ledger can store."""
-    from iso4217 import Currency  # 45 ms (it parses the XML table): only when needed
+    """{code: minor-unit digits} of ISO 4217 list one, for the codes a ledger can store.
+
+    The package parses its XML table when imported (30-45 ms holding the GIL, on every
+    command that prints money): what that parse gives is kept in the user's cache folder
+    under the table's own checksum, so one parse serves every later command, and a new
+    table (the package upgraded) is parsed afresh. A cache that cannot be read or written
+    is only slower."""
+    table = _iso_table()
+    key = None if table is None else f"{zlib.crc32(table):08x}-{len(table)}"
+    cache = _cache_dir() / "iso4217-digits.json"
+    if key is not None:
+        with contextlib.suppress(OSError, ValueError):
+            kept = json.loads(cache.read_text(encoding="utf-8"))
+            digits = kept.get("digits") if isinstance(kept, dict) and kept.get("table") == key else None
+            if isinstance(digits, dict) and digits and all(
+                    isinstance(c, str) and _CODE.fullmatch(c) and type(d) is int and 0 <= d <= STORED_DIGITS
+                    for c, d in digits.items()):
+                return digits
+    digits = _parse_iso()
+    if key is not None:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            part = cache.with_name(f"{cache.name}.{os.getpid()}")  # another process may write too
+            part.write_text(json.dumps({"table": key, "digits": digits}), encoding="utf-8")
+            os.replace(part, cache)
+    return digits
+
+
+def _parse_iso() -> dict[str, int]:
+    from iso4217 import Currency  # parses the XML table: only when the cache cannot answer
 
     return {c.code: c.exponent for c in Currency
             if c.exponent is not None and c.exponent <= STORED_DIGITS}
+
+
+def _iso_table() -> bytes | None:
+    """The bytes of the iso4217 package's table.xml, found without importing it (None if
+    the package keeps it elsewhere: then the cache is not used)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("iso4217")
+    if spec is None or not spec.origin:
+        return None
+    try:
+        return (Path(spec.origin).parent / "table.xml").read_bytes()
+    except OSError:
+        return None
+
+
+def _cache_dir() -> Path:
+    """recon's folder of the user's cache ($RECON_CACHE_DIR, else $XDG_CACHE_HOME/recon,
+    else ~/.cache/recon)."""
+    if os.environ.get("RECON_CACHE_DIR"):
+        return Path(os.environ["RECON_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "recon"
 
 
 def iso_published() -> str:

@@ -3,6 +3,7 @@ ledger can hold, mapping formats, strict parsing, messages in the file's own ter
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal as D
 
 import pyarrow as pa
@@ -331,3 +332,51 @@ def test_file_cells_are_plain_ascii_numbers(tmp_path, cell):
 def test_report_periods_out_of_range_are_bad_input(recon_main, sample_copy, tmp_path, period):
     code, out, err = recon_main("report", "--ledger", sample_copy, "--period", period, "--out", tmp_path / "r")
     assert code == 2 and "give a calendar month as YYYY-MM (1900-01 to 9998-12)" in err, err
+
+
+@pytest.fixture
+def iso_cache(tmp_path, monkeypatch):
+    """ISO 4217's digits with an empty cache folder of the test's own, parsed or cached
+    afresh by each call of ``digits()``; ``parses`` counts the XML parses."""
+    monkeypatch.setenv("RECON_CACHE_DIR", str(tmp_path / "cache"))
+    parses = []
+    parse = money._parse_iso
+    monkeypatch.setattr(money, "_parse_iso", lambda: parses.append(1) or parse())
+
+    def digits():
+        money._iso_digits.cache_clear()
+        return money._iso_digits()
+
+    yield digits, parses, tmp_path / "cache" / "iso4217-digits.json"
+    money._iso_digits.cache_clear()
+
+
+def test_iso_digits_are_parsed_once_then_read_from_the_cache(iso_cache):
+    digits, parses, cache = iso_cache
+    first = digits()
+    assert (first["EUR"], first["JPY"], first["BHD"], first["HUF"], first["IQD"]) == (2, 0, 3, 2, 3)
+    assert parses == [1] and cache.exists()
+    assert digits() == first and parses == [1]  # the next command reads what the first kept
+
+
+@pytest.mark.parametrize("kept", [
+    '{"table": "another-table", "digits": {"EUR": 3}}',  # a table before an upgrade
+    '{"table": "KEY", "digits": {"EUR": 7}}',  # digits no ledger can hold
+    '{"table": "KEY", "digits": {}}',
+    "not json",
+])
+def test_a_stale_or_damaged_iso_cache_is_parsed_afresh(iso_cache, kept):
+    digits, parses, cache = iso_cache
+    right = digits()
+    key = json.loads(cache.read_text())["table"]
+    cache.write_text(kept.replace("KEY", key))
+    assert digits() == right and parses == [1, 1]
+    assert digits() == right and parses == [1, 1]  # and kept right again
+
+
+def test_an_unwritable_iso_cache_only_costs_a_parse(iso_cache, tmp_path, monkeypatch):
+    digits, parses, _ = iso_cache
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("RECON_CACHE_DIR", str(blocker / "cache"))  # a folder under a file
+    assert digits()["EUR"] == 2 and digits()["JPY"] == 0 and parses == [1, 1]
