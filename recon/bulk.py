@@ -125,6 +125,15 @@ def _silent(phase: str, count: int | None = None) -> None:
 # -- the run ----------------------------------------------------------------------------------
 
 
+# DuckDB's memory during a bulk run. Unbounded, DuckDB takes what it likes (up to 80 %
+# of RAM) beside the run's frames in Python: a 1M-row run of amount rows peaked at
+# 1.53-1.58 GB, 2M rows at 2.35 GB. Bounded, it spills to its temp directory what does not
+# fit: 1.37-1.39 GB for the 1M rows in the same time (5.17-5.56 s against 5.17-5.58 s),
+# 1.45 GB for 2M rows (11.5 s against 10.8 s), 1.31 GB for 1M rows on a 10M-item ledger
+# (1.73 GB unbounded; benchmarks/RESULTS.md).
+APPLY_DUCKDB_MEMORY = "800MB"
+
+
 def apply(
     db: Database,
     source: str | Path | pd.DataFrame,
@@ -149,6 +158,13 @@ def apply(
     ``sum_repeats`` puts rows of one credit that credit the same item on one line, with
     their sum (without it, rows alike in every cell are refused as ambiguous).
     """
+    with db.memory(APPLY_DUCKDB_MEMORY):
+        return _apply(db, source, mapping=mapping, dry_run=dry_run, batch_id=batch_id, rejects=rejects,
+                      today=today, progress=progress, allow_paid=allow_paid, sum_repeats=sum_repeats)
+
+
+def _apply(db: Database, source: str | Path | pd.DataFrame, *, mapping, dry_run: bool, batch_id: str | None,
+           rejects, today: dt.date | None, progress, allow_paid: bool, sum_repeats: bool) -> BulkResult:
     flags = {"allow_paid": allow_paid, "sum_repeats": sum_repeats}
     tell = progress or _silent
     fmt = mapping if isinstance(mapping, FileFormat) else FileFormat.from_toml(mapping)

@@ -656,3 +656,28 @@ def test_milli_is_exact_on_both_sides_of_its_fast_path(ledger, value):
 @pytest.mark.parametrize("value", ["0.000001", "2.5", "999999.999999", "1000000.000000", "999999999999.999999"])
 def test_micro_is_exact_on_both_sides_of_its_fast_path(ledger, value):
     assert ledger.db.scalar(f"SELECT micro({value}::DECIMAL(18,6))") == int(D(value) * 1000000)
+
+
+def test_a_bulk_run_bounds_duckdbs_memory_and_sets_it_back(ledger, tmp_path, monkeypatch):
+    # DuckDB works within APPLY_DUCKDB_MEMORY while a run is checked and written (a 1M-row
+    # run stays under 1.5 GB), and has its default again after, refused or not
+    from recon import bulk
+    from recon.db import Database
+
+    seen = []
+    real = Database.execute
+
+    def execute(self, query, params=None):
+        if "INSERT INTO invoice_items" in query:
+            seen.append(self.scalar("SELECT current_setting('memory_limit')"))
+        return real(self, query, params)
+
+    default = ledger.db.scalar("SELECT current_setting('memory_limit')")
+    monkeypatch.setattr(Database, "execute", execute)
+    ledger.apply(write(tmp_path / "ok.csv", "INV-1,I1,1,Fix,2026-10-20,"))
+    assert seen and set(seen) == {"762.9 MiB"} != {default}  # 800MB as DuckDB prints it
+    assert ledger.db.scalar("SELECT current_setting('memory_limit')") == default
+    with pytest.raises(BadInput):
+        ledger.apply(write(tmp_path / "bad.csv", "INV-1,NO-SUCH-ITEM,1,Fix,2026-10-20,"))
+    assert ledger.db.scalar("SELECT current_setting('memory_limit')") == default
+    assert bulk.APPLY_DUCKDB_MEMORY == "800MB"
