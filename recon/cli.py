@@ -354,22 +354,14 @@ def cmd_credit(args) -> int:
         periods[item.strip()] = (start.strip() or None, end.strip() or None)
     with Ledger(args.ledger) as lg:
         try:
-            # a save prints a few lines from records (no pandas); a dry run shows its items' table
+            # a few lines from records (no pandas), a dry run's with its items' table
             res = lg.credit(args.debit, items or None, percent=args.percent, gross=args.gross,
                             reason=args.reason, memo=args.memo,
                             date=args.date, into=args.into, allow_paid=args.allow_paid,
-                            dry_run=args.dry_run, periods=periods or None, rows=not args.dry_run)
+                            dry_run=args.dry_run, periods=periods or None, rows=True)
         except BadInput as exc:
             raise _with_closest(lg, exc) from None
-    if args.dry_run:
-        credit, item_count = res.credits.iloc[0], len(res.items)
-        linked: dict = {}
-        for link in res.links.itertuples(index=False):
-            linked[link.debit_invoice_id] = linked.get(link.debit_invoice_id, 0) + link.amount
-        debits = [d._replace(linked=linked.get(d.debit_invoice_id))
-                  for d in res.debits.assign(linked=None).itertuples(index=False)]
-    else:
-        credit, item_count, debits = res.credit, res.item_count, res.debits
+    credit, item_count, debits = res.credit, res.item_count, res.debits
     cur = credit.currency
     verb = "would create" if args.dry_run else ("created" if credit.is_new else "added to")
     lines = [f"{verb} credit invoice {credit.invoice_id}: total {_money(credit.total, cur)}, "
@@ -380,8 +372,8 @@ def cmd_credit(args) -> int:
                      f"{_money(d.unpaid_after, d.currency)}, {d.status_before} -> {d.status_after}")
     if args.dry_run:
         lines.insert(0, "dry run, nothing saved")
-        lines.append(_frame_table(res.items[["credited_item_id", "description", "quantity", "net_amount",
-                                             "tax_amount", "amount"]], cur))
+        lines.append(_records_table(res.items, cur, ["credited_item_id", "description", "quantity",
+                                                     "net_amount", "tax_amount", "amount"]))
     print("\n".join(lines), file=sys.stderr)
     print(res.credit_invoice_id)
     return EXIT_OK

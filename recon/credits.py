@@ -242,13 +242,16 @@ class CreditSummary:
 
     ``credit``: the credit invoice (as a row of ``CreditResult.credits``); ``debits``:
     each debit invoice it touched (as ``CreditResult.debits``, plus ``linked``: the link
-    amount this run wrote to it, None for none); ``item_count``: credit items written."""
+    amount this run wrote to it, None for none); ``item_count``: credit items written.
+    ``items``: the items of a dry run, as it would write them (``CreditResult.items``'s
+    columns); None for a saved credit."""
 
     credit: tuple
     debits: list
     item_count: int
     links: int
     totals: dict
+    items: list | None = None
 
     @property
     def credit_invoice_id(self) -> str:
@@ -355,7 +358,7 @@ def run_requests(
         tell("credits written", item_count)
         recomputed = db.recompute()
         tell("invoices recomputed", recomputed)
-        result = _summary(db, item_count) if rows and not dry_run else _result(db, item_count, dry_run)
+        result = _summary(db, item_count, dry_run) if rows else _result(db, item_count, dry_run)
         if not dry_run:
             links = result.links if rows else len(result.links)
             db.audit(command, batch_id=batch_id, invoices=int(db.scalar(
@@ -457,6 +460,10 @@ _CREDITS = ("SELECT i.invoice_id, i.account_id, i.currency, i.invoice_date, i.or
 _DEBITS = ("SELECT b.invoice_id AS debit_invoice_id, b.status_before, i.status AS status_after,"
            " b.unpaid_before, i.unpaid_amount AS unpaid_after, i.currency{linked}"
            " FROM debit_before b JOIN invoices i USING (invoice_id) ORDER BY 1")
+# the run's credit items (CreditResult.items): a dry run's, or a small saved run's
+_ITEMS = ("SELECT invoice_id AS credit_invoice_id, item_id, line_no, debit_invoice_id, credited_item_id,"
+          " description, quantity, net_amount, tax_amount, amount, currency"
+          " FROM credit_item ORDER BY invoice_id, line_no")
 _TOTALS = "SELECT currency, sum(amount) FROM piece WHERE quantity > 0 GROUP BY currency ORDER BY currency"
 
 
@@ -464,25 +471,22 @@ def _totals(db: Database) -> dict:
     return {cur: f"{Decimal(str(v)).quantize(Decimal(1).scaleb(-3)):f}" for cur, v in db.rows(_TOTALS)}
 
 
-def _summary(db: Database, item_count: int) -> CreditSummary:
-    """A saved run of one credit invoice as records (no frames)."""
+def _summary(db: Database, item_count: int, dry_run: bool) -> CreditSummary:
+    """A run of one credit invoice as records (no frames); a dry run's with its items."""
     (credit,) = db.records(_CREDITS)
     debits = db.records(_DEBITS.format(
         linked=", (SELECT sum(l.amount) FROM credit_link l WHERE l.debit_invoice_id = b.invoice_id"
                " AND l.amount > 0) AS linked"))
     links = int(db.scalar("SELECT count(*) FROM credit_link WHERE amount > 0"))
-    return CreditSummary(credit, debits, item_count, links, _totals(db))
+    items = db.records(_ITEMS) if dry_run else None
+    return CreditSummary(credit, debits, item_count, links, _totals(db), items)
 
 
 def _result(db: Database, item_count: int, dry_run: bool) -> CreditResult:
     credits = db.frame(_CREDITS)
     items, load_items = None, None
     if dry_run or item_count <= EAGER_ITEMS:
-        items = db.frame(
-            "SELECT invoice_id AS credit_invoice_id, item_id, line_no, debit_invoice_id, credited_item_id,"
-            " description, quantity, net_amount, tax_amount, amount, currency"
-            " FROM credit_item ORDER BY invoice_id, line_no"
-        )
+        items = db.frame(_ITEMS)
     else:
         load_items = _items_loader(db, db.frame(
             "SELECT credit_invoice_id, line_offset + 1 AS first_line, line_offset + lines AS last_line"
@@ -642,8 +646,8 @@ def credit(
     original net of each named item, or of every item with no ``items``. ``gross`` reads
     every amount as tax-inclusive. ``periods`` ({item_id: (start, end)}, either end may
     be None) gives a credit item a billing period, which must lie within the debit
-    item's; default: the debit item's. ``rows``: a saved credit returns a
-    :class:`CreditSummary` of records instead (a dry run still returns frames).
+    item's; default: the debit item's. ``rows``: a :class:`CreditSummary` of records
+    instead of frames (a dry run's with the items it would write).
     """
     pairs = normalise_items(items)
     if percent is not None:

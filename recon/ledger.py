@@ -241,8 +241,8 @@ class Ledger:
         every item's) original net; ``gross`` reads amounts as tax-inclusive.
         ``periods`` ({item_id: (start, end)}) gives credit items a billing period inside
         the debit item's (default: the debit item's own). ``dry_run`` previews
-        (``.preview()``) exactly what a save would write. ``rows=True``: a saved credit
-        returns a ``CreditSummary`` of named tuples (no pandas)."""
+        (``.preview()``) exactly what a save would write. ``rows=True``: a
+        ``CreditSummary`` of named tuples (no pandas; a dry run's with its items)."""
         from . import credits
 
         return credits.credit(self.db, debit_invoice_id, items, percent=percent, gross=gross,

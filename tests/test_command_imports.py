@@ -42,6 +42,9 @@ def books(make_ledger):
 def test_everyday_commands_import_neither_pandas_nor_pyarrow(books):
     lg = ["--ledger", books]
     assert probe("--help")["heavy"] == []
+    # the preview an analyst runs before saving: its items' table from records too
+    preview = probe("credit", *lg, "D2", "--item", "I3=0.5", "--date", "2026-11-20", "--dry-run")
+    assert (preview["code"], preview["heavy"]) == (0, [])
     made = probe("credit", *lg, "D2", "--item", "I3=0.5", "--reason", "Goodwill", "--date", "2026-11-20")
     assert (made["code"], made["heavy"]) == (0, [])
     credit = made["stdout"].strip()
@@ -72,6 +75,21 @@ def test_credit_summary_says_what_the_frames_say(make_ledger):
     assert [(d.debit_invoice_id, d.linked, d.unpaid_before, d.unpaid_after, d.status_after)
             for d in unpaid.debits] == [("D2", D("6.20"), D("12.40"), D("6.20"), "unpaid")]
     assert unpaid.links == 1
+    assert summary.items is None  # a saved credit's items are the ledger's
+
+
+def test_a_dry_run_summary_says_what_the_dry_run_frames_say(make_ledger):
+    lg = make_ledger(INVOICES, ITEMS, PAID)
+    kw = {"reason": "Goodwill", "date": "2026-11-20", "dry_run": True}
+    framed = lg.credit("D2", {"I3": "0.5"}, **kw)
+    summary = lg.credit("D2", {"I3": "0.5"}, rows=True, **kw)
+    assert summary.credit._asdict() == {k: v for k, v in framed.credits.iloc[0].to_dict().items()}
+    assert [r._asdict() for r in summary.items] == framed.items.to_dict("records")
+    assert summary.item_count == len(framed.items) == 1
+    linked = framed.links.groupby("debit_invoice_id")["amount"].sum().to_dict()
+    assert [d._asdict() for d in summary.debits] == [
+        dict(r, linked=linked.get(r["debit_invoice_id"])) for r in framed.debits.to_dict("records")]
+    assert lg.table("invoices").query("type == 'credit'").empty  # neither saved anything
 
 
 def test_void_records_match_the_frame(make_ledger):
