@@ -59,10 +59,11 @@ def _iso_digits() -> dict[str, int]:
     under the table's own checksum, so one parse serves every later command, and a new
     table (the package upgraded) is parsed afresh. A cache that cannot be read or written
     is only slower."""
-    table = _iso_table()
-    key = None if table is None else f"{zlib.crc32(table):08x}-{len(table)}"
-    cache = _cache_dir() / "iso4217-digits.json"
-    if key is not None:
+    table, folder = _iso_table(), _cache_dir()
+    # the table's bytes, and how recon reads them (which digits a ledger can store)
+    key = None if table is None else f"{zlib.crc32(table):08x}-{len(table)}-{STORED_DIGITS}-1"
+    cache = folder / "iso4217-digits.json" if folder is not None else None
+    if key is not None and cache is not None:
         with contextlib.suppress(OSError, ValueError):
             kept = json.loads(cache.read_text(encoding="utf-8"))
             digits = kept.get("digits") if isinstance(kept, dict) and kept.get("table") == key else None
@@ -71,7 +72,7 @@ def _iso_digits() -> dict[str, int]:
                     for c, d in digits.items()):
                 return digits
     digits = _parse_iso()
-    if key is not None:
+    if key is not None and cache is not None:
         with contextlib.suppress(OSError):
             cache.parent.mkdir(parents=True, exist_ok=True)
             part = cache.with_name(f"{cache.name}.{os.getpid()}")  # another process may write too
@@ -101,13 +102,14 @@ def _iso_table() -> bytes | None:
         return None
 
 
-def _cache_dir() -> Path:
+def _cache_dir() -> Path | None:
     """recon's folder of the user's cache ($RECON_CACHE_DIR, else $XDG_CACHE_HOME/recon,
-    else ~/.cache/recon)."""
+    else ~/.cache/recon); None when there is no home to put it in (never the current
+    folder: a relative path would scatter caches wherever recon runs)."""
     if os.environ.get("RECON_CACHE_DIR"):
         return Path(os.environ["RECON_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "recon"
+    return Path(base) / "recon" if os.path.isabs(base) else None
 
 
 def iso_published() -> str:

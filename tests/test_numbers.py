@@ -380,3 +380,13 @@ def test_an_unwritable_iso_cache_only_costs_a_parse(iso_cache, tmp_path, monkeyp
     blocker.write_text("")
     monkeypatch.setenv("RECON_CACHE_DIR", str(blocker / "cache"))  # a folder under a file
     assert digits()["EUR"] == 2 and digits()["JPY"] == 0 and parses == [1, 1]
+
+
+def test_no_home_means_no_iso_cache_and_never_one_in_the_current_folder(iso_cache, tmp_path, monkeypatch):
+    digits, parses, _ = iso_cache
+    for name in ("RECON_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(money.os.path, "expanduser", lambda path: path)  # no home to be found
+    monkeypatch.chdir(tmp_path)
+    assert digits()["EUR"] == 2 and digits()["BHD"] == 3 and parses == [1, 1]
+    assert list(tmp_path.iterdir()) == []
