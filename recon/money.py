@@ -60,24 +60,24 @@ def _iso_digits() -> dict[str, int]:
     table (the package upgraded) is parsed afresh. A cache that cannot be read or written
     is only slower."""
     table, folder = _iso_table(), _cache_dir()
+    if table is None or folder is None:
+        return _parse_iso()
     # the table's bytes, and how recon reads them (which digits a ledger can store)
-    key = None if table is None else f"{zlib.crc32(table):08x}-{len(table)}-{STORED_DIGITS}-1"
-    cache = folder / "iso4217-digits.json" if folder is not None else None
-    if key is not None and cache is not None:
-        with contextlib.suppress(OSError, ValueError):
-            kept = json.loads(cache.read_text(encoding="utf-8"))
-            digits = kept.get("digits") if isinstance(kept, dict) and kept.get("table") == key else None
-            if isinstance(digits, dict) and digits and all(
-                    isinstance(c, str) and _CODE.fullmatch(c) and type(d) is int and 0 <= d <= STORED_DIGITS
-                    for c, d in digits.items()):
-                return digits
+    key = f"{zlib.crc32(table):08x}-{len(table)}-{STORED_DIGITS}-1"
+    cache = folder / "iso4217-digits.json"
+    with contextlib.suppress(OSError, ValueError):
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        digits = kept.get("digits") if isinstance(kept, dict) and kept.get("table") == key else None
+        if isinstance(digits, dict) and digits and all(
+                isinstance(c, str) and _CODE.fullmatch(c) and type(d) is int and 0 <= d <= STORED_DIGITS
+                for c, d in digits.items()):
+            return digits
     digits = _parse_iso()
-    if key is not None and cache is not None:
-        with contextlib.suppress(OSError):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            part = cache.with_name(f"{cache.name}.{os.getpid()}")  # another process may write too
-            part.write_text(json.dumps({"table": key, "digits": digits}), encoding="utf-8")
-            os.replace(part, cache)
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        part = cache.with_name(f"{cache.name}.{os.getpid()}")  # another process may write too
+        part.write_text(json.dumps({"table": key, "digits": digits}), encoding="utf-8")
+        os.replace(part, cache)
     return digits
 
 

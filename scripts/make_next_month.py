@@ -26,7 +26,6 @@ Usage::
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import shutil
 import sys
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from recon import Ledger  # noqa: E402
-from recon.demo import run_demo  # noqa: E402
+from recon.demo import MONTH_END, run_demo  # noqa: E402
 from tests.platform_export import PlatformExport  # noqa: E402
 
 OUT = ROOT / "data" / "next_month"
@@ -58,9 +57,8 @@ def main(out: Path = OUT) -> None:
         inv = lg.table("invoices")
         links = lg.table("invoice_links")
         # the demo's October credits; its November goodwill credit is not in this export
-        month_end = dt.date(2026, 10, 31)
-        credits = sorted(inv[(inv.type == "credit") & (inv.invoice_date <= month_end)].invoice_id)
-        november = sorted(inv[(inv.type == "credit") & (inv.invoice_date > month_end)].invoice_id)
+        credits = sorted(inv[(inv.type == "credit") & (inv.invoice_date <= MONTH_END)].invoice_id)
+        november = sorted(inv[(inv.type == "credit") & (inv.invoice_date > MONTH_END)].invoice_id)
         # October debits nobody touched in the demo: unpaid, unpaid in full, no credit applied
         quiet = inv[(inv.type == "debit") & (inv.status == "unpaid") & (inv.unpaid_amount == inv.total)
                     & ~inv.invoice_id.isin(links.debit_invoice_id)
