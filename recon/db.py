@@ -27,7 +27,9 @@ import math
 import os
 import random
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -130,6 +132,7 @@ class _Engine:
         self.con = duckdb.connect(":memory:")
         # DuckDB draws a progress bar on stderr during long queries (STACK_NOTES)
         self.con.execute("SET enable_progress_bar = false")
+        _spill_to(self.con, "engine")
         # DuckDB stores text with no repeats (every invoice id, every item id) as ZSTD,
         # which is slow to scan: finding two invoices by id among 200k took 7.1 ms, 5.2
         # ms as DICT_FSST, and the 1M-item ledger's file is 11% smaller without it (43.5
@@ -192,16 +195,33 @@ def scratch() -> duckdb.DuckDBPyConnection:
         if _SCRATCH is None or _SCRATCH[0] != os.getpid():  # a forked child needs its own
             con = duckdb.connect()
             con.execute("SET enable_progress_bar = false")
+            _spill_to(con, "scratch")
             _SCRATCH = (os.getpid(), con)
         return _SCRATCH[1].cursor()
+
+
+_SPILL_PREFIX = "recon-spill-"
+_LEFT_FOR_EXIT: list[duckdb.DuckDBPyConnection] = []
+
+
+def _spill_to(con: duckdb.DuckDBPyConnection, which: str) -> str:
+    """Point an in-memory DuckDB's spill files (what a large run does not fit in its
+    memory bound) at a folder of this process's own in the system's temp folder
+    ($TMPDIR): DuckDB's default, ".tmp" in the current folder, filled an analyst's
+    folder with temp files, and a 1M-row apply started from a folder that cannot be
+    written failed (exit 3). DuckDB makes the folder when it first spills and removes it
+    when it closes; before_exit removes it at a quick exit."""
+    path = os.path.join(tempfile.gettempdir(), f"{_SPILL_PREFIX}{os.getpid()}-{which}-{random.getrandbits(32):08x}")
+    con.execute("SET temp_directory = " + "'" + path.replace("'", "''") + "'")  # SET takes no parameter
+    return path
 
 
 def before_exit() -> None:
     """Ready this process's DuckDB for an exit that does not tear the interpreter down
     (cli.run): every ledger still attached is detached (checkpointed, its lock released);
-    the engine and the scratch connection are closed only if DuckDB spilled to its temp
-    directory (closing removes those files). Freeing a large run's temp tables one by one
-    costs ~0.1 s that the exit does at once."""
+    what DuckDB spilled is removed with its folder. Closing the engine would remove it
+    too, but frees a large run's temp tables one by one first (~0.1 s that the exit does
+    at once); where the folder cannot be removed, it is closed after all."""
     global _ENGINE, _SCRATCH
     with _ENGINE_GUARD, _SCRATCH_GUARD:
         eng, _ENGINE = _ENGINE, None
@@ -214,8 +234,19 @@ def before_exit() -> None:
         cons.append(eng.con)
     if scr is not None and scr[0] == os.getpid():
         cons.append(scr[1])
+    # kept referenced until the process ends: the last reference dropped would close the
+    # connection, which frees every temp table one by one (~0.07 s after a 1M-row apply)
+    _LEFT_FOR_EXIT.extend(cons)
     for con in cons:
-        if con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchall()[0][0]:
+        spill = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+        if not os.path.basename(spill).startswith(_SPILL_PREFIX):
+            con.close()  # never remove a folder recon did not choose: DuckDB cleans its own
+            continue
+        try:
+            shutil.rmtree(spill)  # the process ends next: its open files go with it
+        except FileNotFoundError:
+            pass  # it never spilled
+        except OSError:
             con.close()
 
 

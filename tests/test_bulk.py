@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -681,3 +682,44 @@ def test_a_bulk_run_bounds_duckdbs_memory_and_sets_it_back(ledger, tmp_path, mon
         ledger.apply(write(tmp_path / "bad.csv", "INV-1,NO-SUCH-ITEM,1,Fix,2026-10-20,"))
     assert ledger.db.scalar("SELECT current_setting('memory_limit')") == default
     assert bulk.APPLY_DUCKDB_MEMORY == "800MB"
+
+
+def test_what_duckdb_spills_goes_to_a_folder_of_the_process_never_the_current_one(tmp_path):
+    # DuckDB's default spill folder is ".tmp" in the current folder: a large run started
+    # from a folder that cannot be written failed there (exit 3), and one that could be
+    # written filled it with temp files. The engine and the scratch connection spill into
+    # folders of their own under $TMPDIR, which the command line's quick exit removes.
+    import subprocess
+    import sys
+
+    spill_root, cwd = tmp_path / "tmp", tmp_path / "here"
+    spill_root.mkdir()
+    cwd.mkdir()
+    script = """
+import os, sys
+from recon import db
+eng = db._engine()
+con = eng.con.cursor()
+con.execute("SET memory_limit = '40MB'")
+con.execute("CREATE TEMP TABLE big AS SELECT range AS i, repeat('x', 40) || range::VARCHAR AS s FROM range(3000000)")
+assert con.execute("SELECT count(*) FROM duckdb_temporary_files()").fetchall()[0][0] > 0, "nothing spilled"
+scratch = db.scratch()
+folders = sorted(os.listdir(os.environ["TMPDIR"]))
+print(" ".join(folders))
+print(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
+print(scratch.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])
+con.close(); scratch.close()
+db.before_exit()
+print(" ".join(sorted(os.listdir(os.environ["TMPDIR"]))) or "-")
+sys.stdout.flush()
+os._exit(0)
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True,
+                         env={**os.environ, "TMPDIR": str(spill_root)}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    folders, engine_dir, scratch_dir, left = out.stdout.split("\n")[:4]
+    assert folders.startswith("recon-spill-") and "-engine-" in folders  # it spilled there
+    assert Path(engine_dir).parent == spill_root and "-engine-" in engine_dir
+    assert Path(scratch_dir).parent == spill_root and "-scratch-" in scratch_dir
+    assert left == "-"  # the quick exit removed what was spilled, folder and all
+    assert list(cwd.iterdir()) == []  # nothing in the folder the command ran in
