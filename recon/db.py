@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -564,12 +565,34 @@ class Database:
     def memory(self, limit: str):
         """DuckDB's memory bounded to ``limit`` (e.g. "2GB") for a block: it spills to its
         temp directory rather than grow. A setting of this process's engine, so of every
-        ledger the process has open; set back to DuckDB's default after."""
+        ledger the process has open: a tighter bound set before (a notebook's own ``SET
+        memory_limit``) is kept, and what was set before is set back after (DuckDB's
+        default exactly; another bound as DuckDB prints it, to a tenth of its unit)."""
+        before = self._memory_limit()
         self.execute(f"SET memory_limit = '{limit}'")  # a constant of recon's, never input
+        if _size_bytes(before) < _size_bytes(self._memory_limit()):
+            self._set_memory_limit(before)
         try:
             yield
         finally:
             self.execute("RESET memory_limit")
+            if self._memory_limit() != before:
+                self._set_memory_limit(before)
+
+    def _set_memory_limit(self, printed: str) -> None:
+        """Set a bound DuckDB printed ("476.8 MiB") again. It prints sizes cut to a tenth of
+        their unit, so the printed size itself would come back smaller (476.7 MiB) and shrink
+        a little at every run: the middle of what it stands for comes back as printed."""
+        m = _SIZE.fullmatch(printed)
+        if m is None:
+            self.execute(f"SET memory_limit = '{printed}'")  # DuckDB's own words, not input
+            return
+        places = len(m[1].partition(".")[2])
+        size = (Decimal(m[1]) + Decimal(5).scaleb(-places - 1)) * _UNIT[m[2].lower()]
+        self.execute(f"SET memory_limit = '{int(size)} bytes'")
+
+    def _memory_limit(self) -> str:
+        return self.scalar("SELECT current_setting('memory_limit')")
 
     # -- derived facts -------------------------------------------------------------------
     def touch(self, invoice_ids_query: str, params: dict | None = None) -> None:
@@ -607,6 +630,17 @@ class Database:
                 "detail": json.dumps(detail or {}, sort_keys=True, default=str),
             },
         )
+
+
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(bytes|[KMGTP]i?B)\s*", re.IGNORECASE)
+_UNIT = {"bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
+         "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
+
+
+def _size_bytes(text: str) -> float:
+    """A size as DuckDB prints it ("762.9 MiB") in bytes; infinite when it reads otherwise."""
+    m = _SIZE.fullmatch(text or "")
+    return int(Decimal(m[1]) * _UNIT[m[2].lower()]) if m else math.inf
 
 
 def _os_user() -> str:

@@ -684,6 +684,36 @@ def test_a_bulk_run_bounds_duckdbs_memory_and_sets_it_back(ledger, tmp_path, mon
     assert bulk.APPLY_DUCKDB_MEMORY == "800MB"
 
 
+@pytest.mark.parametrize("own, during", [("500MB", "476.8 MiB"), ("4GB", "762.9 MiB")])
+def test_a_bulk_run_keeps_a_tighter_bound_of_the_analysts_and_sets_theirs_back(ledger, tmp_path,
+                                                                             monkeypatch, own, during):
+    # a notebook that bounded DuckDB itself: a tighter bound than the run's stays while the
+    # run works, and the analyst's own bound (not DuckDB's default) is there again after
+    from recon.db import Database
+
+    seen = []
+    real = Database.execute
+
+    def execute(self, query, params=None):
+        if "INSERT INTO invoice_items" in query:
+            seen.append(self.scalar("SELECT current_setting('memory_limit')"))
+        return real(self, query, params)
+
+    with ledger.session(write=True) as db:
+        db.execute(f"SET memory_limit = '{own}'")
+        theirs = db.scalar("SELECT current_setting('memory_limit')")
+        monkeypatch.setattr(Database, "execute", execute)
+        ledger.apply(write(tmp_path / "ok.csv", "INV-1,I1,1,Fix,2026-10-20,"))
+        assert seen == [during]
+        assert db.scalar("SELECT current_setting('memory_limit')") == theirs
+        # DuckDB prints a size cut to a tenth of its unit: set back as printed, it would
+        # shrink at every run (476.8 -> 476.7 MiB)
+        ledger.apply(write(tmp_path / "again.csv", "INV-1,I1,0.5,Fix,2026-10-20,"))
+        assert seen == [during, during]
+        assert db.scalar("SELECT current_setting('memory_limit')") == theirs
+        db.execute("RESET memory_limit")
+
+
 def test_what_duckdb_spills_goes_to_a_folder_of_the_process_never_the_current_one(tmp_path):
     # DuckDB's default spill folder is ".tmp" in the current folder: a large run started
     # from a folder that cannot be written failed there (exit 3), and one that could be
