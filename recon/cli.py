@@ -408,10 +408,17 @@ def _with_closest(lg: Ledger, exc: BadInput) -> BadInput:
 
 
 def cmd_apply(args) -> int:
+    from . import reading
+
+    print(f"recon apply: {args.file}", file=sys.stderr)
+    try:
+        # the file is read while pandas and pandera load (apply takes the rows it read)
+        reading.read_ahead(args.file, reading.FileFormat.from_toml(args.mapping))
+    except BadInput:
+        pass  # a mapping file it cannot use: the apply refuses it in its own words
     from .ledger import Ledger
     from .progress import Terminal
 
-    print(f"recon apply: {args.file}", file=sys.stderr)
     with Ledger(args.ledger) as lg:
         res = lg.apply(args.file, mapping=args.mapping, dry_run=args.dry_run,
                        batch_id=args.batch_id, rejects=args.rejects, progress=Terminal(),

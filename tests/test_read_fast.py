@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recon import files
+from recon import files, reading
 
 
 def test_text_parquet_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch):
@@ -22,18 +22,18 @@ def test_text_parquet_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch):
     assert list(fast.columns) == ["debit_invoice_id", "quantity"]
     assert [None if pd.isna(v) else v for v in fast["debit_invoice_id"]] == ["D1", None, None, "D2", "D3"]
     assert list(fast.index) == [2, 3, 4, 5, 6]
-    monkeypatch.setattr(files, "_read_parquet_text", lambda p: None)  # DuckDB's casts
+    monkeypatch.setattr(reading, "_read_parquet_text", lambda p: None)  # DuckDB's casts
     pd.testing.assert_frame_equal(fast, files.read_text(path))
 
 
 def test_parquet_with_numbers_or_repeated_names_takes_the_duckdb_path(tmp_path):
     typed = tmp_path / "typed.parquet"
     pq.write_table(pa.table({"a": pa.array([1, 2], pa.int64()), "b": ["x", "y"]}), typed)
-    assert files._read_parquet_text(typed) is None
+    assert reading._read_parquet_text(typed) is None
     assert files.read_text(typed)["a"].tolist() == ["1", "2"]
     twice = tmp_path / "twice.parquet"
     pq.write_table(pa.Table.from_arrays([pa.array(["x"]), pa.array(["y"])], names=["a", " a"]), twice)
-    assert files._read_parquet_text(twice) is None
+    assert reading._read_parquet_text(twice) is None
 
 
 def test_text_length_counts_characters_not_bytes():
@@ -108,9 +108,9 @@ NOT_PLAIN_CSV = {
 def test_plain_csv_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch, name):
     path = tmp_path / "c.csv"
     path.write_bytes(PLAIN_CSV[name].encode("utf-8"))
-    assert files._read_csv_plain(path, files.FileFormat())[0] is not None
+    assert reading._read_csv_plain(path, files.FileFormat())[0] is not None
     fast = files.read_text(path)
-    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: (None, False))  # DuckDB's reader
+    monkeypatch.setattr(reading, "_read_csv_plain", lambda p, fmt: (None, False))  # DuckDB's reader
     pd.testing.assert_frame_equal(fast, files.read_text(path))
 
 
@@ -118,7 +118,7 @@ def test_plain_csv_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch, name):
 def test_csv_that_is_not_plain_is_left_to_duckdb(tmp_path, name):
     path = tmp_path / "c.csv"
     path.write_bytes(NOT_PLAIN_CSV[name].encode("utf-8"))
-    assert files._read_csv_plain(path, files.FileFormat())[0] is None
+    assert reading._read_csv_plain(path, files.FileFormat())[0] is None
 
 
 def test_plain_csv_with_the_mapping_delimiter(tmp_path, monkeypatch):
@@ -126,9 +126,9 @@ def test_plain_csv_with_the_mapping_delimiter(tmp_path, monkeypatch):
     path = tmp_path / "c.csv"
     path.write_bytes(b"Rechnung;Menge\nD1;1,5\nD|2;2,0\n")
     fmt = files.FileFormat(delimiter=";")
-    assert files._read_csv_plain(path, fmt)[0] is not None
+    assert reading._read_csv_plain(path, fmt)[0] is not None
     fast = files.read_text(path, fmt)
-    monkeypatch.setattr(files, "_read_csv_plain", lambda p, fmt: (None, False))
+    monkeypatch.setattr(reading, "_read_csv_plain", lambda p, fmt: (None, False))
     pd.testing.assert_frame_equal(fast, files.read_text(path, fmt))
     assert fast["Menge"].tolist() == ["1,5", "2,0"]
 
@@ -136,7 +136,7 @@ def test_plain_csv_with_the_mapping_delimiter(tmp_path, monkeypatch):
 def test_invalid_utf8_csv_gets_duckdbs_message(tmp_path):
     path = tmp_path / "c.csv"
     path.write_bytes(b"a,b\n\xff\xfe,2\n")
-    assert files._read_csv_plain(path, files.FileFormat())[0] is None
+    assert reading._read_csv_plain(path, files.FileFormat())[0] is None
     with pytest.raises(files.BadInput, match="not UTF-8"):
         files.read_text(path)
 
@@ -153,7 +153,7 @@ def _read_both(path, monkeypatch):
     for plain in (True, False):
         with monkeypatch.context() as m:
             if not plain:
-                m.setattr(files, "_read_csv_plain", lambda p, fmt: (None, False))
+                m.setattr(reading, "_read_csv_plain", lambda p, fmt: (None, False))
             try:
                 out.append(files.read_text(path))
             except files.BadInput:
@@ -190,7 +190,7 @@ def test_random_csv_reads_the_same_with_or_without_the_fast_path(
 def test_row_numbers_after_blank_lines(tmp_path, text, rows, read_once):
     path = tmp_path / "c.csv"
     path.write_bytes(text.encode())
-    assert files._read_csv_plain(path, files.FileFormat())[1] is read_once
+    assert reading._read_csv_plain(path, files.FileFormat())[1] is read_once
     assert files.read_text(path).index.tolist() == rows
 
 
@@ -217,3 +217,39 @@ def test_unique_ids_marks_every_repeat_not_the_nulls():
     # (pandera leaves the nulls out of a check's output: `nullable` judges them)
     assert ok.index[~ok].tolist() == [0, 1, 2, 6] and ok.index[ok].tolist() == [5]
     assert schemas._unique_check()(ids.drop([2, 6])).check_passed
+
+
+def test_a_file_read_ahead_is_read_exactly_as_without(tmp_path):
+    # the command line reads a corrections file in the background while pandas loads
+    # (reading.read_ahead); what the apply then takes is what it would have read itself
+    path = tmp_path / "c.csv"
+    path.write_text("debit_invoice_id,item_id,reason\n  D1 ,I1,  Fix \n\nD2,,\n", encoding="utf-8")
+    plain = reading.read_cells(path)
+    reading.read_ahead(str(path))
+    assert reading._AHEAD  # started
+    ahead = reading.read_cells(path)
+    assert not reading._AHEAD  # taken once; a later read reads the file again
+    assert ahead[0].equals(plain[0]) and ahead[1] == plain[1] == [2, 4]
+    pd.testing.assert_frame_equal(files.read_text(path), files.read_text(path))
+
+
+def test_a_read_ahead_raises_the_same_refusal_and_never_serves_a_changed_file(tmp_path):
+    ragged = tmp_path / "r.csv"
+    ragged.write_text("a,b\n1,2\n3\n", encoding="utf-8")
+    with pytest.raises(files.BadInput) as plain:
+        reading.read_cells(ragged)
+    reading.read_ahead(ragged)
+    with pytest.raises(files.BadInput) as ahead:
+        reading.read_cells(ragged)
+    assert ahead.value.summary() == plain.value.summary()
+    # the file rewritten after the read started: the new content is read
+    path = tmp_path / "c.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    reading.read_ahead(path)
+    path.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    assert reading.read_cells(path)[0].num_rows == 2
+    # another delimiter, or other columns kept as they are, is another read
+    reading._AHEAD.clear()
+    reading.read_ahead(path, reading.FileFormat(delimiter=";"))
+    assert reading.read_cells(path)[0].column_names == ["a", "b"]
+    reading._AHEAD.clear()
