@@ -2,8 +2,8 @@
 any file, before recon.files maps, checks and converts them.
 
 Every cell is read as a string, trimmed and null when empty, and each row keeps the
-number a spreadsheet or an editor shows (the header is row 1). This module needs only
-DuckDB, pyarrow and the standard library, not pandas or pandera: the command line starts
+number a spreadsheet or an editor shows (the header is row 1). This module needs DuckDB,
+pyarrow (with numpy) and the standard library, not pandas or pandera: the command line starts
 reading a large file here (:func:`read_ahead`) while those two load, which takes them
 0.3-0.4 s (benchmarks/RESULTS.md).
 """
