@@ -184,6 +184,7 @@ def read_ahead(path: str | Path, fmt: FileFormat | None = None, keep: frozenset[
             done.set_exception(exc)
 
     with _AHEAD_GUARD:
+        _AHEAD.clear()  # one at a time: a read that a refused command never took is dropped
         _AHEAD[key] = done
     threading.Thread(target=read, name="recon-read-ahead", daemon=True).start()
 

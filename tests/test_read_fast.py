@@ -224,13 +224,17 @@ def test_a_file_read_ahead_is_read_exactly_as_without(tmp_path):
     # (reading.read_ahead); what the apply then takes is what it would have read itself
     path = tmp_path / "c.csv"
     path.write_text("debit_invoice_id,item_id,reason\n  D1 ,I1,  Fix \n\nD2,,\n", encoding="utf-8")
-    plain = reading.read_cells(path)
+    plain, plain_frame = reading.read_cells(path), files.read_text(path)
+    key = reading._file_key(path, files.FileFormat(), frozenset())
     reading.read_ahead(str(path))
-    assert reading._AHEAD  # started
+    assert list(reading._AHEAD) == [key]  # started, the only one
     ahead = reading.read_cells(path)
-    assert not reading._AHEAD  # taken once; a later read reads the file again
+    assert key not in reading._AHEAD  # taken once; a later read reads the file again
     assert ahead[0].equals(plain[0]) and ahead[1] == plain[1] == [2, 4]
-    pd.testing.assert_frame_equal(files.read_text(path), files.read_text(path))
+    assert ahead[0].column("reason").to_pylist() == ["Fix", None]  # trimmed, empty is null
+    reading.read_ahead(path)
+    pd.testing.assert_frame_equal(files.read_text(path), plain_frame)  # the frame an apply checks
+    assert not reading._AHEAD
 
 
 def test_a_read_ahead_raises_the_same_refusal_and_never_serves_a_changed_file(tmp_path):
