@@ -41,9 +41,11 @@ def read_text(path: str | Path, fmt: FileFormat | None = None, table: str | None
     """
     fmt = fmt or FileFormat()
     keep = _free_text_names(table, fmt) if table else frozenset()
-    cells, rows = read_cells(path, fmt, keep)
-    df = cells.to_pandas(types_mapper=lambda t: TEXT)
-    df.index = pd.RangeIndex(2, len(df) + 2) if rows is None else pd.Index(rows, dtype="int64")
+    cells = read_cells(path, fmt, keep)
+    df = cells.table.to_pandas(types_mapper=lambda t: TEXT)
+    df.index = pd.RangeIndex(2, len(df) + 2) if cells.rows is None else pd.Index(cells.rows, dtype="int64")
+    if cells.canonical:
+        df.attrs["canonical"] = cells.canonical  # apply_format leaves their text as it is
     return df
 
 
@@ -75,9 +77,12 @@ def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat,
     original = {v: k for k, v in rename.items()}
     fields = {f.name: f for f in TABLES[table]}
     marks: list[tuple[str, list[int], str, str]] = []
+    # a Parquet file's typed columns: text recon wrote ("1234.5", "2026-10-31"), not the
+    # export's, whatever the mapping says of the export's numbers and dates
+    canonical = df.attrs.get("canonical", frozenset())
     for col in df.columns:
         f = fields.get(col)
-        if f is None:
+        if f is None or original.get(col, col) in canonical:
             continue
         if (f.kind in SCALE or f.kind == "int") and (fmt.decimal != "." or fmt.thousands):
             arr = pya.array(df[col].array, type=pya.string(), from_pandas=True)

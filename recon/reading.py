@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pya
@@ -151,8 +152,19 @@ def find_table_file(directory: Path, table: str) -> Path | None:
 # -- reading ------------------------------------------------------------------------------
 
 
+class Cells(NamedTuple):
+    """What :func:`read_cells` reads of a file."""
+
+    table: pya.Table  # every cell as text (trimmed, null when empty), the file's column names
+    rows: list[int] | None  # each row's number when blank lines moved them off 2, 3, 4, …
+    # columns whose text recon wrote itself from typed values (a Parquet file's decimals,
+    # dates, integers: "1234.5", "2026-10-31"), not the export's: a mapping's number and
+    # date formats, which say how the export writes text, do not apply to them
+    canonical: frozenset[str]
+
+
 def read_cells(path: str | Path, fmt: FileFormat | None = None,
-               keep: frozenset[str] = frozenset()) -> tuple[pya.Table, list[int] | None]:
+               keep: frozenset[str] = frozenset()) -> Cells:
     """The file's cells as text, and each row's number when blank lines moved them off
     2, 3, 4, … (None when they did not). Cells are trimmed, except those of the columns
     in ``keep`` (free text: spaces an export wrote there are the text's own), which are
@@ -212,7 +224,7 @@ def _take_ahead(path: str | Path, fmt: FileFormat, keep: frozenset[str]) -> Futu
         return _AHEAD.pop(key, None) if key is not None else None
 
 
-def _read_cells(path: str | Path, fmt: FileFormat, keep: frozenset[str]) -> tuple[pya.Table, list[int] | None]:
+def _read_cells(path: str | Path, fmt: FileFormat, keep: frozenset[str]) -> Cells:
     p = Path(path)
     if not p.exists():
         raise BadInput(f"{p}: file not found")
@@ -225,12 +237,12 @@ def _read_cells(path: str | Path, fmt: FileFormat, keep: frozenset[str]) -> tupl
     if size == 0:
         raise BadInput(f"{p}: the file is empty; export it again with its header row")
     suffix = p.suffix.lower()
-    rows = None
+    rows, canonical = None, frozenset()
     try:
         if suffix == ".csv":
             table_, rows = _read_csv(p, fmt)
         elif suffix == ".parquet":
-            table_ = _read_parquet(p)
+            table_, canonical = _read_parquet(p)
         elif suffix == ".xlsx":
             table_, rows = _read_xlsx(p)
         else:
@@ -242,7 +254,7 @@ def _read_cells(path: str | Path, fmt: FileFormat, keep: frozenset[str]) -> tupl
     # utf8_trim_whitespace that pandas' .str.strip() runs, without a copy per step).
     cols = _by_column(_trimmed, table_.columns, table_.num_rows)
     cols = [_blank_null(raw) if n in keep else c for n, raw, c in zip(names, table_.columns, cols, strict=True)]
-    return pya.table(cols, names=names), rows
+    return Cells(pya.table(cols, names=names), rows, frozenset(n.strip() for n in canonical))
 
 
 def _blank_null(col: pya.ChunkedArray) -> pya.ChunkedArray:
@@ -518,10 +530,12 @@ def _line_numbers(p: Path, rows: int) -> list[int] | None:
     return lines
 
 
-def _read_parquet(p: Path) -> pya.Table:
+def _read_parquet(p: Path) -> tuple[pya.Table, frozenset[str]]:
+    """A Parquet file's cells as text, and the columns whose text DuckDB wrote from typed
+    values (everything but text and binary)."""
     text = _read_parquet_text(p)
     if text is not None:
-        return text
+        return text, frozenset()
     con = scratch()  # a cursor of its own, closed once the rows are read
     try:
         rel = con.sql("SELECT * FROM read_parquet($p)", params={"p": str(p)})
@@ -536,7 +550,9 @@ def _read_parquet(p: Path) -> pya.Table:
             else f"{_q(n)}::VARCHAR AS {_q(n)}"
             for n, t in zip(rel.columns, rel.types, strict=True)
         )
-        return con.sql(f"SELECT {cols} FROM read_parquet($p)", params={"p": str(p)}).to_arrow_table()
+        typed = frozenset(n for n, t in zip(rel.columns, rel.types, strict=True)
+                          if str(t) not in ("VARCHAR", "BLOB"))
+        return con.sql(f"SELECT {cols} FROM read_parquet($p)", params={"p": str(p)}).to_arrow_table(), typed
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise BadInput(f"{p}: cannot read it as Parquet ({first})") from None

@@ -454,6 +454,32 @@ def test_mapping_decimal_comma_and_day_first_dates(make_ledger, tmp_path):
     assert_invariants(lg)
 
 
+def test_a_mapping_for_the_exports_text_leaves_a_parquet_files_typed_columns_alone(make_ledger, tmp_path):
+    # the German export's mapping (decimal comma, day-first dates) with the same export as
+    # Parquet: its DECIMAL and DATE columns are values, not text in that format (they were
+    # refused as "does not fit the mapping's number format"); its text columns still are
+    lg = make_ledger(INVOICES, ITEMS.replace("I4,INV-3,1,Licence,10,1,0,10.00,0.00,10.00",
+                                             "I4,INV-3,1,Licence,2000,0.5,0,1000.00,0.00,1000.00"))
+    (tmp_path / "fmt.toml").write_text(MAPPING, encoding="utf-8")
+    pq.write_table(pya.table({
+        "Rechnung": ["INV-3", "INV-1"], "Position": ["I4", "I1"],
+        "Menge": pya.array([D("1000.5"), D("1")], pya.decimal128(18, 3)),
+        "Grund": ["Kulanz", "Kulanz"], "Datum": pya.array([dt.date(2026, 10, 31)] * 2, pya.date32())}),
+        tmp_path / "typed.parquet")
+    res = lg.apply(tmp_path / "typed.parquet", mapping=tmp_path / "fmt.toml", today=TODAY)
+    cn = res.credits.set_index("account_id")["invoice_id"]
+    assert items_of(lg, cn["ACC-2"]) == [(1, "I4", D("1000.500000"), D("500.250"), D("0.000"), D("500.250"))]
+    assert set(res.credits["invoice_date"]) == {dt.date(2026, 10, 31)}
+    # the same columns as text in the export's own format: read by the mapping, as in a CSV
+    lg = make_ledger(INVOICES, ITEMS.replace("I4,INV-3,1,Licence,10,1,0,10.00,0.00,10.00",
+                                             "I4,INV-3,1,Licence,2000,0.5,0,1000.00,0.00,1000.00"))
+    pq.write_table(pya.table({"Rechnung": ["INV-3"], "Position": ["I4"], "Menge": ["1.000,5"],
+                              "Grund": ["Kulanz"], "Datum": ["31.10.2026"]}), tmp_path / "text.parquet")
+    res = lg.apply(tmp_path / "text.parquet", mapping=tmp_path / "fmt.toml", today=TODAY)
+    assert items_of(lg, res.credits["invoice_id"].iloc[0])[0][2:4] == (D("1000.500000"), D("500.250"))
+    assert_invariants(lg)
+
+
 def test_mapping_errors_name_the_original_column(ledger, tmp_path):
     (tmp_path / "fmt.toml").write_text(MAPPING, encoding="utf-8")
     f = tmp_path / "export.csv"
