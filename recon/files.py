@@ -77,16 +77,19 @@ def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat,
     original = {v: k for k, v in rename.items()}
     fields = {f.name: f for f in TABLES[table]}
     marks: list[tuple[str, list[int], str, str]] = []
-    # a Parquet file's typed columns: text recon wrote ("1234.5", "2026-10-31"), not the
-    # export's, whatever the mapping says of the export's numbers and dates
-    canonical = df.attrs.get("canonical", frozenset())
+    # a Parquet file's typed columns and a spreadsheet's number and date cells: text recon
+    # wrote ("1234.5", "2026-10-31"), not the export's, whatever the mapping says of the
+    # export's numbers and dates (recon.reading.Cells.canonical)
+    canonical = df.attrs.get("canonical", {})
     for col in df.columns:
         f = fields.get(col)
-        if f is None or original.get(col, col) in canonical:
-            continue
+        theirs = original.get(col, col)
+        if f is None or (theirs in canonical and canonical[theirs] is None):
+            continue  # not ours, or every cell's text recon's own
+        written = canonical.get(theirs)  # a flag per cell, or None: every cell the export's
         if (f.kind in SCALE or f.kind == "int") and (fmt.decimal != "." or fmt.thousands):
             arr = pya.array(df[col].array, type=pya.string(), from_pandas=True)
-            out, bad, why = _normalise_number(arr, fmt)
+            out, bad, why = _normalise_number(arr, fmt, written)
             if bad is not None:
                 marks.append((col, df.index[bad].tolist(), *why))
             df[col] = pd.Series(out, index=df.index, dtype=TEXT)
@@ -100,17 +103,19 @@ def apply_format(df: pd.DataFrame, table: str, fmt: FileFormat,
             parsed = pc.if_else(pc.fill_null(real, False), parsed, pya.scalar(None, parsed.type))
             iso = pc.strftime(parsed, format="%Y-%m-%d")
             # Values that do not parse stay as they were, so the error quotes them.
-            df[col] = pd.Series(pc.coalesce(iso, arr), index=df.index, dtype=TEXT)
+            iso = pc.coalesce(iso, arr)
+            df[col] = pd.Series(iso if written is None else pc.if_else(written, arr, iso), index=df.index, dtype=TEXT)
     if marks:
         df.attrs["format_problems"] = marks
     return df, original
 
 
-def _normalise_number(arr: pya.Array, fmt: FileFormat):
+def _normalise_number(arr: pya.Array, fmt: FileFormat, written: pya.Array | None = None):
     """Numbers of the mapping's format as plain numbers ("1.234,56" -> "1234.56").
 
     Returns (text, mask of cells that do not fit the format or None, (reason, fix)).
-    Such cells keep the file's text.
+    Such cells keep the file's text, as do the cells flagged in ``written`` (recon wrote
+    their text from a number cell: "1234.56" already).
     """
     import re
 
@@ -131,6 +136,9 @@ def _normalise_number(arr: pya.Array, fmt: FileFormat):
             dot = pc.fill_null(pc.match_substring(arr, "."), False)
             bad = dot if bad is None else pc.or_(bad, dot)
         out = pc.replace_substring(out, d, ".")
+    if written is not None:
+        out = pc.if_else(written, arr, out)
+        bad = None if bad is None else pc.and_(bad, pc.invert(written))
     if bad is None or not pc.any(bad).as_py():
         return out, None, None
     out = pc.if_else(bad, arr, out)

@@ -157,10 +157,12 @@ class Cells(NamedTuple):
 
     table: pya.Table  # every cell as text (trimmed, null when empty), the file's column names
     rows: list[int] | None  # each row's number when blank lines moved them off 2, 3, 4, …
-    # columns whose text recon wrote itself from typed values (a Parquet file's decimals,
-    # dates, integers: "1234.5", "2026-10-31"), not the export's: a mapping's number and
-    # date formats, which say how the export writes text, do not apply to them
-    canonical: frozenset[str]
+    # cells whose text recon wrote itself from typed values ("1234.5", "2026-10-31"), not
+    # the export's: a mapping's number and date formats, which say how the export writes
+    # text, do not apply to them. By column name: None for every cell of the column (a
+    # Parquet file's decimals, dates, integers), else a flag per row (a spreadsheet's
+    # number and date cells beside its text cells)
+    canonical: dict[str, pya.Array | None]
 
 
 def read_cells(path: str | Path, fmt: FileFormat | None = None,
@@ -237,14 +239,14 @@ def _read_cells(path: str | Path, fmt: FileFormat, keep: frozenset[str]) -> Cell
     if size == 0:
         raise BadInput(f"{p}: the file is empty; export it again with its header row")
     suffix = p.suffix.lower()
-    rows, canonical = None, frozenset()
+    rows, canonical = None, {}
     try:
         if suffix == ".csv":
             table_, rows = _read_csv(p, fmt)
         elif suffix == ".parquet":
             table_, canonical = _read_parquet(p)
         elif suffix == ".xlsx":
-            table_, rows = _read_xlsx(p)
+            table_, rows, canonical = _read_xlsx(p)
         else:
             raise BadInput(f"{p}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx")
     except PermissionError as exc:
@@ -254,7 +256,7 @@ def _read_cells(path: str | Path, fmt: FileFormat, keep: frozenset[str]) -> Cell
     # utf8_trim_whitespace that pandas' .str.strip() runs, without a copy per step).
     cols = _by_column(_trimmed, table_.columns, table_.num_rows)
     cols = [_blank_null(raw) if n in keep else c for n, raw, c in zip(names, table_.columns, cols, strict=True)]
-    return Cells(pya.table(cols, names=names), rows, frozenset(n.strip() for n in canonical))
+    return Cells(pya.table(cols, names=names), rows, {str(n).strip(): c for n, c in canonical.items()})
 
 
 def _blank_null(col: pya.ChunkedArray) -> pya.ChunkedArray:
@@ -530,12 +532,12 @@ def _line_numbers(p: Path, rows: int) -> list[int] | None:
     return lines
 
 
-def _read_parquet(p: Path) -> tuple[pya.Table, frozenset[str]]:
+def _read_parquet(p: Path) -> tuple[pya.Table, dict[str, None]]:
     """A Parquet file's cells as text, and the columns whose text DuckDB wrote from typed
-    values (everything but text and binary)."""
+    values (everything but text and binary; Cells.canonical)."""
     text = _read_parquet_text(p)
     if text is not None:
-        return text, frozenset()
+        return text, {}
     con = scratch()  # a cursor of its own, closed once the rows are read
     try:
         rel = con.sql("SELECT * FROM read_parquet($p)", params={"p": str(p)})
@@ -550,8 +552,7 @@ def _read_parquet(p: Path) -> tuple[pya.Table, frozenset[str]]:
             else f"{_q(n)}::VARCHAR AS {_q(n)}"
             for n, t in zip(rel.columns, rel.types, strict=True)
         )
-        typed = frozenset(n for n, t in zip(rel.columns, rel.types, strict=True)
-                          if str(t) not in ("VARCHAR", "BLOB"))
+        typed = {n: None for n, t in zip(rel.columns, rel.types, strict=True) if str(t) not in ("VARCHAR", "BLOB")}
         return con.sql(f"SELECT {cols} FROM read_parquet($p)", params={"p": str(p)}).to_arrow_table(), typed
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
@@ -606,7 +607,7 @@ def _cell_text(v) -> str | None:
     return str(v)
 
 
-def _read_xlsx(p: Path) -> tuple[pya.Table, list[int] | None]:
+def _read_xlsx(p: Path) -> tuple[pya.Table, list[int] | None, dict[str, pya.Array | None]]:
     from openpyxl import load_workbook
 
     try:
@@ -619,12 +620,21 @@ def _read_xlsx(p: Path) -> tuple[pya.Table, list[int] | None]:
     if header is None:
         raise BadInput(f"{p}: the first sheet is empty; export it again with its header row")
     names = [str(h).strip() if h is not None else f"column{i}" for i, h in enumerate(header)]
-    data = [[_cell_text(v) for v in r] for r in rows]
+    values = list(rows)
     wb.close()
+    data = [[_cell_text(v) for v in r] for r in values]
     # empty rows are skipped, as blank lines of a CSV file, and keep their numbers
     numbers = [n for n, r in enumerate(data, start=2) if any(v is not None for v in r)]
     moved = len(numbers) < len(data) and numbers != list(range(2, len(numbers) + 2))
     data = [data[n - 2] for n in numbers]
+    values = [values[n - 2] for n in numbers]
     cols = {n: pya.array([r[i] if i < len(r) else None for r in data], type=pya.string())
             for i, n in enumerate(names)}
-    return pya.table(cols), numbers if moved else None
+    # number and date cells (Excel's values), whose text _cell_text wrote
+    canonical: dict[str, pya.Array | None] = {}
+    for i, n in enumerate(names):
+        typed = [i < len(r) and r[i] is not None and not isinstance(r[i], str) for r in values]
+        if any(typed):
+            texts = sum(1 for r in values if i < len(r) and isinstance(r[i], str))
+            canonical[n] = None if not texts else pya.array(typed, type=pya.bool_())
+    return pya.table(cols), numbers if moved else None, canonical

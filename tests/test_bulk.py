@@ -480,6 +480,36 @@ def test_a_mapping_for_the_exports_text_leaves_a_parquet_files_typed_columns_alo
     assert_invariants(lg)
 
 
+def test_a_mapping_for_the_exports_text_leaves_a_spreadsheets_number_and_date_cells_alone(make_ledger,
+                                                                                         tmp_path):
+    # Excel keeps a number cell as a number and a date cell as a date, beside text cells
+    # written in the export's format: each cell is read for what it is
+    from openpyxl import Workbook
+
+    lg = make_ledger(INVOICES, ITEMS.replace("I4,INV-3,1,Licence,10,1,0,10.00,0.00,10.00",
+                                             "I4,INV-3,1,Licence,2000,0.5,0,1000.00,0.00,1000.00"))
+    (tmp_path / "fmt.toml").write_text(MAPPING, encoding="utf-8")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Rechnung", "Position", "Menge", "Grund", "Datum"])
+    ws.append(["INV-3", "I4", 1000.5, "Kulanz", dt.datetime(2026, 10, 31)])   # a number, a date
+    ws.append(["INV-1", "I1", "1,5", "Kulanz", "31.10.2026"])                # text, German
+    wb.save(tmp_path / "mixed.xlsx")
+    res = lg.apply(tmp_path / "mixed.xlsx", mapping=tmp_path / "fmt.toml", today=TODAY)
+    cn = res.credits.set_index("account_id")["invoice_id"]
+    assert items_of(lg, cn["ACC-2"])[0][2:4] == (D("1000.500000"), D("500.250"))
+    assert items_of(lg, cn["ACC-1"])[0][2] == D("1.500000")
+    assert set(res.credits["invoice_date"]) == {dt.date(2026, 10, 31)}
+    # a text cell not in the export's format is still refused, naming the format
+    ws.append(["INV-1", "I1", "0.5", "Kulanz", "31.10.2026"])
+    wb.save(tmp_path / "bad.xlsx")
+    lg = make_ledger(INVOICES, ITEMS.replace("I4,INV-3,1,Licence,10,1,0,10.00,0.00,10.00",
+                                             "I4,INV-3,1,Licence,2000,0.5,0,1000.00,0.00,1000.00"))
+    with pytest.raises(BadInput) as e:
+        lg.apply(tmp_path / "bad.xlsx", mapping=tmp_path / "fmt.toml", today=TODAY)
+    assert [(p.row, p.column, p.value, p.code) for p in e.value.problems] == [(4, "Menge", "0.5", "number_format")]
+
+
 def test_mapping_errors_name_the_original_column(ledger, tmp_path):
     (tmp_path / "fmt.toml").write_text(MAPPING, encoding="utf-8")
     f = tmp_path / "export.csv"
