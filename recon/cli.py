@@ -411,16 +411,18 @@ def cmd_apply(args) -> int:
     from . import reading
 
     print(f"recon apply: {args.file}", file=sys.stderr)
+    mapping = args.mapping
     try:
+        mapping = reading.FileFormat.from_toml(args.mapping)  # read once, for both
         # the file is read while pandas and pandera load (apply takes the rows it read)
-        reading.read_ahead(args.file, reading.FileFormat.from_toml(args.mapping))
+        reading.read_ahead(args.file, mapping)
     except BadInput:
         pass  # a mapping file it cannot use: the apply refuses it in its own words
     from .ledger import Ledger
     from .progress import Terminal
 
     with Ledger(args.ledger) as lg:
-        res = lg.apply(args.file, mapping=args.mapping, dry_run=args.dry_run,
+        res = lg.apply(args.file, mapping=mapping, dry_run=args.dry_run,
                        batch_id=args.batch_id, rejects=args.rejects, progress=Terminal(),
                        allow_paid=args.allow_paid, sum_repeats=args.sum_repeats)
     if res.already_applied:

@@ -635,6 +635,6 @@ def _read_xlsx(p: Path) -> tuple[pya.Table, list[int] | None, dict[str, pya.Arra
     for i, n in enumerate(names):
         typed = [i < len(r) and r[i] is not None and not isinstance(r[i], str) for r in values]
         if any(typed):
-            texts = sum(1 for r in values if i < len(r) and isinstance(r[i], str))
-            canonical[n] = None if not texts else pya.array(typed, type=pya.bool_())
+            mixed = any(i < len(r) and isinstance(r[i], str) for r in values)
+            canonical[n] = pya.array(typed, type=pya.bool_()) if mixed else None
     return pya.table(cols), numbers if moved else None, canonical

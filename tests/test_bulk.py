@@ -715,13 +715,11 @@ def test_micro_is_exact_on_both_sides_of_its_fast_path(ledger, value):
     assert ledger.db.scalar(f"SELECT micro({value}::DECIMAL(18,6))") == int(D(value) * 1000000)
 
 
-def test_a_bulk_run_bounds_duckdbs_memory_and_sets_it_back(ledger, tmp_path, monkeypatch):
-    # DuckDB works within APPLY_DUCKDB_MEMORY while a run is checked and written (a 1M-row
-    # run stays under 1.5 GB), and has its default again after, refused or not
-    from recon import bulk
+def _limits_while_items_are_written(monkeypatch) -> list[str]:
+    """DuckDB's memory limit at each insert of credit items from now on (as DuckDB prints it)."""
     from recon.db import Database
 
-    seen = []
+    seen: list[str] = []
     real = Database.execute
 
     def execute(self, query, params=None):
@@ -729,8 +727,17 @@ def test_a_bulk_run_bounds_duckdbs_memory_and_sets_it_back(ledger, tmp_path, mon
             seen.append(self.scalar("SELECT current_setting('memory_limit')"))
         return real(self, query, params)
 
-    default = ledger.db.scalar("SELECT current_setting('memory_limit')")
     monkeypatch.setattr(Database, "execute", execute)
+    return seen
+
+
+def test_a_bulk_run_bounds_duckdbs_memory_and_sets_it_back(ledger, tmp_path, monkeypatch):
+    # DuckDB works within APPLY_DUCKDB_MEMORY while a run is checked and written (a 1M-row
+    # run stays under 1.5 GB), and has its default again after, refused or not
+    from recon import bulk
+
+    default = ledger.db.scalar("SELECT current_setting('memory_limit')")
+    seen = _limits_while_items_are_written(monkeypatch)
     ledger.apply(write(tmp_path / "ok.csv", "INV-1,I1,1,Fix,2026-10-20,"))
     assert seen and set(seen) == {"762.9 MiB"} != {default}  # 800MB as DuckDB prints it
     assert ledger.db.scalar("SELECT current_setting('memory_limit')") == default
@@ -745,20 +752,10 @@ def test_a_bulk_run_keeps_a_tighter_bound_of_the_analysts_and_sets_theirs_back(l
                                                                              monkeypatch, own, during):
     # a notebook that bounded DuckDB itself: a tighter bound than the run's stays while the
     # run works, and the analyst's own bound (not DuckDB's default) is there again after
-    from recon.db import Database
-
-    seen = []
-    real = Database.execute
-
-    def execute(self, query, params=None):
-        if "INSERT INTO invoice_items" in query:
-            seen.append(self.scalar("SELECT current_setting('memory_limit')"))
-        return real(self, query, params)
-
     with ledger.session(write=True) as db:
         db.execute(f"SET memory_limit = '{own}'")
         theirs = db.scalar("SELECT current_setting('memory_limit')")
-        monkeypatch.setattr(Database, "execute", execute)
+        seen = _limits_while_items_are_written(monkeypatch)
         ledger.apply(write(tmp_path / "ok.csv", "INV-1,I1,1,Fix,2026-10-20,"))
         assert seen == [during]
         assert db.scalar("SELECT current_setting('memory_limit')") == theirs
