@@ -64,6 +64,40 @@ def test_items_are_stored_in_the_files_order_with_their_days(tmp_path):
     assert last == [("ITM-9999999",)]
 
 
+def test_an_import_is_refused_when_its_credit_items_and_the_ledgers_exceed_an_item(tmp_path):
+    # the check looks at the debit items a credit item of the import credits, with every
+    # credit item of them the ledger holds already (import_after.sql)
+    def export(folder, credit, qty, net, tax, day):
+        folder.mkdir()
+        total = net + tax
+        (folder / "invoices.csv").write_text(
+            "invoice_id,account_id,type,invoice_date,due_date,currency,total\n"
+            + ("H1,ACC-9,debit,2026-10-01,2026-10-31,EUR,124.00\n" if credit == "HC1" else "")
+            + f"{credit},ACC-9,credit,{day},,EUR,{total:.2f}\n")
+        (folder / "invoice_items.csv").write_text(
+            "item_id,invoice_id,line_no,description,quantity,unit_price,tax_rate,net_amount,tax_amount,"
+            "amount,credited_item_id\n"
+            + ("HI1,H1,1,Licence,1,100,0.24,100.00,24.00,124.00,\n" if credit == "HC1" else "")
+            + f"{credit}-1,{credit},1,Licence,{qty},100,0.24,{net:.2f},{tax:.2f},{total:.2f},HI1\n")
+
+    # (each of another amount: a credit of the same content would be taken for HC1 under
+    # the platform's number, same_credit.sql)
+    export(tmp_path / "a", "HC1", "0.6", D("60.00"), D("14.40"), "2026-10-02")
+    recon.init(tmp_path / "l.duckdb", tmp_path / "a")
+    export(tmp_path / "b", "HC2", "0.5", D("50.00"), D("12.00"), "2026-10-03")  # 1.1 of 1 with HC1's
+    export(tmp_path / "c", "HC3", "0.4", D("40.00"), D("9.60"), "2026-10-04")  # exactly what is left
+    with recon.Ledger(tmp_path / "l.duckdb") as lg:
+        with pytest.raises(BadInput) as err:
+            lg.import_dir(tmp_path / "b")
+        assert "credits of item exceed the item (1.100000 of 1.000000)" in str(err.value)
+        assert "invoice_items.csv, row 2, column quantity" in str(err.value)
+        assert lg.db.scalar("SELECT count(*) FROM invoices WHERE invoice_id = 'HC2'") == 0
+        lg.import_dir(tmp_path / "c")
+        held = lg.db.rows("SELECT invoice_id, quantity FROM invoice_items WHERE credited_item_id = 'HI1'"
+                          " ORDER BY 1")
+    assert held == [("HC1", D("0.6")), ("HC3", D("0.4"))]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
 def test_export_then_import_gives_the_same_ledger(sample_copy, tmp_path, fmt):
     with recon.Ledger(sample_copy) as lg:

@@ -18,6 +18,9 @@ SELECT any_value(s._file), min(s._row), 'quantity', any_value(o.item_id), 'over_
 FROM invoice_items c JOIN invoices ci ON ci.invoice_id = c.invoice_id AND ci.voided_on IS NULL
 JOIN invoice_items o ON o.item_id = c.credited_item_id
 LEFT JOIN s_items s ON s.item_id = c.item_id
+-- only items that a credit item of this import credits (the groups the HAVING keeps):
+-- a first import of debits then joins nothing, where it joined 1M items twice (0.2 s)
+WHERE c.credited_item_id IN (SELECT credited_item_id FROM s_items)
 GROUP BY c.credited_item_id
 HAVING (sum(c.quantity) > any_value(o.quantity) OR sum(c.net_amount) > any_value(o.net_amount)
         OR sum(c.tax_amount) > any_value(o.tax_amount)) AND count(s._row) > 0
