@@ -39,6 +39,7 @@ EXPECT = {
     "latin1_bytes": "not UTF-8",
     "ragged_row": "row 3: has 9 fields, the header 7",
     "mixed_currency_link": "differ in account or currency",
+    "line_number_twice": "row 3, column line_no, value '1': line number used twice on invoice H1",
     "credit_beyond_its_item": "row 3, column quantity, value '2': credits of item exceed the item (2.000000 of 1.000000)",
     "amount_not_net_plus_tax": "amount is not net_amount + tax_amount",
     "total_not_sum_of_items": "stated total differs from the sum of its items",
