@@ -32,11 +32,11 @@ import pyarrow as pya
 import pyarrow.compute as pc
 
 from . import credits
+from .contract import GROSS_YES
 from .db import Database
 from .errors import BadInput, Problem
 from .files import FileFormat, apply_format, check_rows, frame_as_text, read_text
 from .money import format_money
-from .schemas import GROSS_YES
 
 TABLE = "corrections"
 REJECT_COLUMNS = ["row", "column", "value", "reason", "fix"]

@@ -18,6 +18,7 @@ import pandera.pandas as pa
 import pyarrow as pya
 import pyarrow.compute as pc
 
+from .contract import SCALE, TABLES, free_text_names
 from .errors import BadInput, Problem
 
 # the reading is recon.reading's (no pandas there); its public names stay importable from here
@@ -25,7 +26,7 @@ from .reading import SUFFIXES as SUFFIXES
 from .reading import FileFormat as FileFormat
 from .reading import _by_column, _cell_text, read_cells
 from .reading import find_table_file as find_table_file
-from .schemas import SCALE, TABLES, TEXT, failures_to_problems, text_schema, typed_schema
+from .schemas import ARROW, TEXT, failures_to_problems, text_schema, typed_schema
 
 # -- reading ------------------------------------------------------------------------------
 
@@ -40,19 +41,13 @@ def read_text(path: str | Path, fmt: FileFormat | None = None, table: str | None
     is recon.reading's.
     """
     fmt = fmt or FileFormat()
-    keep = _free_text_names(table, fmt) if table else frozenset()
+    keep = free_text_names(table, fmt.columns) if table else frozenset()
     cells = read_cells(path, fmt, keep)
     df = cells.table.to_pandas(types_mapper=lambda t: TEXT)
     df.index = pd.RangeIndex(2, len(df) + 2) if cells.rows is None else pd.Index(cells.rows, dtype="int64")
     if cells.canonical:
         df.attrs["canonical"] = cells.canonical  # apply_format leaves their text as it is
     return df
-
-
-def _free_text_names(table: str, fmt: FileFormat) -> frozenset[str]:
-    """The file's names of ``table``'s free-text columns (ours, or the export's mapped to them)."""
-    ours = {f.name for f in TABLES.get(table, ()) if f.free_text}
-    return frozenset(ours | {theirs for theirs, mine in fmt.columns.items() if mine in ours})
 
 
 # -- mapping and normalising ----------------------------------------------------------------
@@ -165,17 +160,17 @@ def to_typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
     def convert(f):
         if f.name not in text:
-            return pya.nulls(len(df), f.dtype.pyarrow_dtype)
+            return pya.nulls(len(df), ARROW[f.kind])
         arr = text[f.name]
         if f.kind == "date":
             arr = pc.cast(pc.strptime(arr, format="%Y-%m-%d", unit="s"), pya.date32())
         elif f.kind == "timestamp":
             arr = pc.cast(arr, pya.timestamp("us"))
         elif f.kind in ("money", "quantity", "rate"):
-            arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), f.dtype.pyarrow_dtype)
+            arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), ARROW[f.kind])
         elif f.kind == "int":
             arr = pc.cast(pc.utf8_ltrim(arr, characters="+"), pya.int64())
-        return arr.cast(f.dtype.pyarrow_dtype)
+        return arr.cast(ARROW[f.kind])
 
     arrays = _by_column(convert, fields, len(df))
     # wrap the Arrow arrays as they are (pd.Series(arr, dtype=...) would box them again)

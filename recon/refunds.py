@@ -50,7 +50,7 @@ from .files import FileFormat, apply_format, check_rows, frame_as_text, read_tex
 from .money import MONEY
 from .periods import lock_params
 
-#: the file contract of a bulk refund run (schemas.TABLES)
+#: the file contract of a bulk refund run (contract.TABLES)
 TABLE = "refund_requests"
 REQUEST_TYPES = {
     "req_no": pya.int64(),
