@@ -227,6 +227,10 @@ TABLES["removed_items"] = [
     Field("removed_on", "date"),
 ]
 
+#: the platform's own tables, which an export from the platform has (the rest come from a
+#: recon export), in the order an import reads them
+PLATFORM_TABLES = ("invoices", "invoice_items", "payments", "invoice_links", "refunds")
+
 
 def free_text_names(table: str, columns: dict[str, str]) -> frozenset[str]:
     """The file's names of ``table``'s free-text columns: ours, and the export's that a

@@ -473,7 +473,8 @@ def init(path, source_dir=None, mapping=None, *, rejects=None) -> dict[str, int]
 
     target = resolve_path(path)
     new = not target.exists()
-    fmt = FileFormat.from_toml(mapping)  # a bad mapping is refused before anything is created
+    # a bad mapping is refused before anything is created
+    fmt = mapping if isinstance(mapping, FileFormat) else FileFormat.from_toml(mapping)
     try:
         with Ledger.create(target) as lg:
             if source_dir is not None:

@@ -185,21 +185,36 @@ def read_ahead(path: str | Path, fmt: FileFormat | None = None, keep: frozenset[
     DuckDB and Arrow let go of the GIL while they read, so on two cores the two overlap
     (a 1M-row CSV apply is read and checked 0.1-0.17 s sooner; a Parquet one gains
     nothing, benchmarks/RESULTS.md). A path that is not a file is left to read_cells."""
+    read_ahead_files([(path, keep)], fmt)
+
+
+def read_ahead_files(files: list[tuple[str | Path, frozenset[str]]], fmt: FileFormat | None = None) -> None:
+    """:func:`read_ahead` of several files (path, kept columns), read one after another in
+    the order given (an import's order: while it checks one file, the next is read)."""
     fmt = fmt or FileFormat()
-    key = _file_key(path, fmt, keep)
-    if key is None:
+    reads = []
+    for path, keep in files:
+        key = _file_key(path, fmt, keep)
+        if key is not None:
+            reads.append((key, path, keep, Future()))
+    if not reads:
         return
-    done: Future = Future()
 
     def read() -> None:
-        try:
-            done.set_result(_read_cells(path, fmt, keep))
-        except BaseException as exc:  # raised again where the rows are taken
-            done.set_exception(exc)
+        for _, path, keep, done in reads:
+            if not done.set_running_or_notify_cancel():
+                continue  # dropped by a later read_ahead: not wanted any more
+            try:
+                done.set_result(_read_cells(path, fmt, keep))
+            except BaseException as exc:  # raised again where the rows are taken
+                done.set_exception(exc)
 
     with _AHEAD_GUARD:
-        _AHEAD.clear()  # one at a time: a read that a refused command never took is dropped
-        _AHEAD[key] = done
+        for dropped in _AHEAD.values():
+            dropped.cancel()
+        # one run of reads at a time: those a refused command never took are dropped
+        _AHEAD.clear()
+        _AHEAD.update({key: done for key, _, _, done in reads})
     threading.Thread(target=read, name="recon-read-ahead", daemon=True).start()
 
 

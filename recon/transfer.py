@@ -51,9 +51,6 @@ TABLE_FILES = {
     "period_closes": "s_closes",
     "period_events": "s_events",
 }
-#: the platform's own tables, which an import from the platform has (the rest come from
-#: a recon export)
-PLATFORM_TABLES = ("invoices", "invoice_items", "payments", "invoice_links", "refunds")
 
 IMPORT_MESSAGES: dict[str, tuple[str, str | None]] = {
     "id_exists": ("this id is already in the ledger", "import each invoice, item and payment once; drop rows imported before"),

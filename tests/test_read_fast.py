@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -13,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import recon
 from recon import files, reading
+from tests.conftest import DATA
 
 
 def test_text_parquet_read_by_pyarrow_equals_duckdb(tmp_path, monkeypatch):
@@ -262,6 +266,48 @@ def test_a_read_ahead_raises_the_same_refusal_and_never_serves_a_changed_file(tm
     assert reading.read_cells(path)[0].column_names == ["a", "b"]
     reading._AHEAD.clear()
 
+
+
+def test_an_exports_files_read_ahead_are_what_the_import_takes(tmp_path):
+    # `recon init --from` / `recon import` read the platform's files in the background
+    # while pandas loads (cli._read_export_ahead): the import takes each of them once and
+    # the ledger is the one a plain import makes
+    from recon import cli
+
+    folder = tmp_path / "export"
+    shutil.copytree(DATA, folder, ignore=shutil.ignore_patterns("next_month", "*.txt", "*.md",
+                                                                "corrections.csv", "cancellations.csv"))
+    fmt = cli._read_export_ahead(folder, None)
+    assert isinstance(fmt, files.FileFormat)
+    assert sorted(Path(k[0]).name for k in reading._AHEAD) == ["invoice_items.csv", "invoices.csv",
+                                                                "payments.csv"]
+    recon.init(tmp_path / "ahead.duckdb", folder, fmt)
+    assert not reading._AHEAD  # every file taken
+    recon.init(tmp_path / "plain.duckdb", folder)
+    with recon.Ledger(tmp_path / "ahead.duckdb", read_only=True) as a, \
+            recon.Ledger(tmp_path / "plain.duckdb", read_only=True) as b:
+        for table in ("invoices", "invoice_items", "payments"):
+            pd.testing.assert_frame_equal(a.table(table).drop(columns="created_at", errors="ignore"),
+                                          b.table(table).drop(columns="created_at", errors="ignore"))
+    # a mapping it cannot read is left to the import to refuse in its own words
+    bad = tmp_path / "bad.toml"
+    bad.write_text("decimal = ", encoding="utf-8")
+    assert cli._read_export_ahead(folder, bad) == bad and not reading._AHEAD
+
+
+def test_reads_ahead_not_taken_are_dropped_by_the_next(tmp_path):
+    paths = []
+    for name in ("a", "b", "c"):
+        paths.append(tmp_path / f"{name}.csv")
+        paths[-1].write_text(f"{name},x\n1,2\n", encoding="utf-8")
+    reading.read_ahead_files([(paths[0], frozenset()), (paths[1], frozenset())])
+    dropped = list(reading._AHEAD.values())
+    reading.read_ahead(paths[2])
+    assert [Path(k[0]).name for k in reading._AHEAD] == ["c.csv"]
+    # a read not started is cancelled; one under way finishes, and nobody takes it
+    assert all(f.cancelled() or f.result(timeout=30) is not None for f in dropped)
+    assert reading.read_cells(paths[2])[0].column_names == ["c", "x"]
+    assert reading.read_cells(paths[0])[0].column_names == ["a", "x"]  # read again, itself
 
 # pyarrow's allocator in a process that imports recon (recon/__init__.py): the C
 # library's malloc, where mimalloc cost a 1M-row file 0.5-0.7 s (issue 15); an
