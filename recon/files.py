@@ -319,7 +319,7 @@ def check_text(df: pd.DataFrame, table: str, name: str, original: dict[str, str]
 
 def frame_as_text(df: pd.DataFrame) -> pd.DataFrame:
     """An analyst's DataFrame as text cells, numbered like a file (first data row = 2)."""
-    out = {}
+    out, canonical = {}, {}
     for c in df.columns:
         s = df[c]
         if pd.api.types.is_float_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
@@ -329,13 +329,22 @@ def frame_as_text(df: pd.DataFrame) -> pd.DataFrame:
             )
         if isinstance(s.dtype, pd.ArrowDtype) and pya.types.is_floating(s.dtype.pyarrow_dtype):
             raise BadInput(f"column {c} holds binary floats; use Arrow decimals or strings")
+        values = s.tolist()
         out[str(c)] = [None if _isna(v) else _cell_text(v) if not isinstance(v, Decimal) else f"{v:f}"
-                       for v in s.tolist()]
+                       for v in values]
+        # a value (Decimal, int, date) is written here as recon's own text ("1.5",
+        # "2026-10-31"): a mapping's number and date formats are the export's text's, as
+        # for a Parquet file's typed columns (recon.reading.Cells.canonical)
+        typed = [not isinstance(v, str) for v in values]
+        if any(typed):
+            canonical[str(c)] = None if all(typed) else pya.array(typed, type=pya.bool_())
     text = pd.DataFrame({k: pd.array(v, dtype=TEXT) for k, v in out.items()})
     text.index = pd.RangeIndex(2, len(text) + 2)
     for c in text.columns:
         s = text[c].str.strip()
         text[c] = s.mask(s == "")
+    if canonical:
+        text.attrs["canonical"] = canonical  # apply_format leaves their text as it is
     return text
 
 

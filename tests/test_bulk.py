@@ -510,6 +510,29 @@ def test_a_mapping_for_the_exports_text_leaves_a_spreadsheets_number_and_date_ce
     assert [(p.row, p.column, p.value, p.code) for p in e.value.problems] == [(4, "Menge", "0.5", "number_format")]
 
 
+def test_a_mapping_for_the_exports_text_leaves_a_frames_decimal_and_date_values_alone(make_ledger, tmp_path):
+    # an analyst's frame of Decimal and date values with the German export's mapping: the
+    # values are recon's own text ("1000.5"), not text in the mapping's format (they were
+    # refused as "does not fit the mapping's number format"); text cells beside them are
+    # read by the mapping
+    lg = make_ledger(INVOICES, ITEMS.replace("I4,INV-3,1,Licence,10,1,0,10.00,0.00,10.00",
+                                             "I4,INV-3,1,Licence,2000,0.5,0,1000.00,0.00,1000.00"))
+    (tmp_path / "fmt.toml").write_text(MAPPING, encoding="utf-8")
+    frame = pd.DataFrame({"Rechnung": ["INV-3", "INV-1"], "Position": ["I4", "I1"],
+                          "Menge": [D("1000.5"), "1,5"], "Grund": ["Kulanz", "Kulanz"],
+                          "Datum": [dt.date(2026, 10, 31), "31.10.2026"]})
+    res = lg.apply(frame, mapping=tmp_path / "fmt.toml", today=TODAY)
+    cn = res.credits.set_index("account_id")["invoice_id"]
+    assert items_of(lg, cn["ACC-2"])[0][2:4] == (D("1000.500000"), D("500.250"))
+    assert items_of(lg, cn["ACC-1"])[0][2] == D("1.500000")
+    assert set(res.credits["invoice_date"]) == {dt.date(2026, 10, 31)}
+    # a text cell not in the export's format is still refused, naming the format
+    lg = make_ledger(INVOICES, ITEMS)
+    with pytest.raises(BadInput) as e:
+        lg.apply(frame.assign(Menge=[D("1"), "0.5"]), mapping=tmp_path / "fmt.toml", today=TODAY)
+    assert [(p.row, p.column, p.value, p.code) for p in e.value.problems] == [(3, "Menge", "0.5", "number_format")]
+
+
 def test_mapping_errors_name_the_original_column(ledger, tmp_path):
     (tmp_path / "fmt.toml").write_text(MAPPING, encoding="utf-8")
     f = tmp_path / "export.csv"
