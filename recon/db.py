@@ -455,16 +455,19 @@ class Database:
         st = os.stat(self.path)
         if (st.st_dev, st.st_ino) in _LEDGERS:
             return
-        if self.scalar("SELECT count(*) FROM duckdb_tables()"
-                       " WHERE database_name = current_database() AND table_name = 'meta'") != 1:
-            raise BadInput(f"{self.path} is not a recon ledger: create one with `recon init`")
-        self._upgrade()
+        # the version read at once (listing the catalog's tables to find `meta` first cost
+        # 3-12 ms more, being the first look at the file's catalog)
+        try:
+            version = self.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+        except (duckdb.CatalogException, duckdb.BinderException):
+            raise BadInput(f"{self.path} is not a recon ledger: create one with `recon init`") from None
+        self._upgrade(int(version or 1))
         self._register_currencies()
         _LEDGERS.add((st.st_dev, st.st_ino))
 
-    def _upgrade(self) -> None:
-        """Bring a ledger made by an older recon to this schema (sql/migrate_v*.sql)."""
-        version = int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'") or 1)
+    def _upgrade(self, version: int) -> None:
+        """Bring a ledger made by an older recon (schema ``version``) to this schema
+        (sql/migrate_v*.sql)."""
         if version >= SCHEMA_VERSION:
             return
         if self.read_only:

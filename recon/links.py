@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 def _apply(db: Database, on: dt.date, what: str) -> int:
     """apply_credits.sql on the scope in apply_credit_ids / apply_debit_ids: links dated
     ``on`` (the day the application happens: never backdated, SPEC §2 "dated facts")."""
+    if not db.scalar("SELECT count(*) FROM apply_credit_ids"):
+        # no credit in scope, no link (a first import's 200k debits laid end to end for
+        # nothing: 0.09-0.11 s)
+        return 0
     for stmt in sql.statements("apply_credits"):
         db.execute(stmt, sql.used(stmt, {"on": on}))
     n = int(db.scalar("SELECT count(*) FROM auto_link"))

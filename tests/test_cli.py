@@ -120,6 +120,22 @@ def test_missing_ledger_and_no_ledger(cli, tmp_path):
     assert code == 2 and "pass --ledger PATH or set RECON_LEDGER" in err
 
 
+@pytest.mark.parametrize("tables", [[], ["CREATE TABLE meta (k VARCHAR)"],
+                                    ["CREATE TABLE invoices (invoice_id VARCHAR)"]])
+def test_a_duckdb_file_that_is_no_ledger_is_refused_and_left_alone(recon_main, tmp_path, tables):
+    import duckdb
+
+    path = tmp_path / "other.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for stmt in tables:
+            con.execute(stmt)
+    before = path.read_bytes()
+    for args in (["show", "X"], ["credit", "INV-1", "--item", "I1=1"]):
+        code, _, err = recon_main(args[0], "--ledger", path, *args[1:])
+        assert code == 2 and f"{path} is not a recon ledger: create one with `recon init`" in err, err
+    assert path.read_bytes() == before  # nothing written into someone else's file
+
+
 def test_dry_run_prints_and_saves_nothing(cli, sample_copy):
     before = fingerprint(sample_copy)
     code, out, err = cli("credit", "--ledger", sample_copy, "INV-2026-000177", "--dry-run")
