@@ -3,7 +3,7 @@ recon reads, as :class:`Field` specs.
 
 recon.schemas builds the pandera schemas from them; this module needs neither pandas nor
 pandera, so that the command line knows how to read an export (its free-text columns)
-while those load (recon.reading.read_ahead).
+while those load (recon.reading.read_ahead_files).
 """
 
 from __future__ import annotations
