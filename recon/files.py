@@ -24,7 +24,7 @@ from .errors import BadInput, Problem
 # the reading is recon.reading's (no pandas there); its public names stay importable from here
 from .reading import SUFFIXES as SUFFIXES
 from .reading import FileFormat as FileFormat
-from .reading import _by_column, _cell_text, read_cells
+from .reading import _by_column, _cell_text, mark_written, read_cells
 from .reading import find_table_file as find_table_file
 from .schemas import ARROW, TEXT, failures_to_problems, text_schema, typed_schema
 
@@ -335,15 +335,12 @@ def frame_as_text(df: pd.DataFrame) -> pd.DataFrame:
             if typed_column:
                 canonical[str(c)] = None
             continue
-        values = s.tolist()
-        out[str(c)] = [None if _isna(v) else _cell_text(v) if not isinstance(v, Decimal) else f"{v:f}"
-                       for v in values]
+        values = [None if _isna(v) else v for v in s.tolist()]
+        out[str(c)] = [_cell_text(v) if not isinstance(v, Decimal) else f"{v:f}" for v in values]
         # a value (Decimal, int, date) is written here as recon's own text ("1.5",
         # "2026-10-31"): a mapping's number and date formats are the export's text's, as
-        # for a Parquet file's typed columns (recon.reading.Cells.canonical)
-        typed = [not isinstance(v, str) for v in values]
-        if any(typed):
-            canonical[str(c)] = None if all(typed) else pya.array(typed, type=pya.bool_())
+        # for a spreadsheet's number and date cells
+        mark_written(canonical, str(c), values)
     text = pd.DataFrame({k: pd.arrays.ArrowExtensionArray(v) if isinstance(v, pya.ChunkedArray | pya.Array)
                          else pd.array(v, dtype=TEXT) for k, v in out.items()})
     text.index = pd.RangeIndex(2, len(text) + 2)

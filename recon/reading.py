@@ -648,8 +648,15 @@ def _read_xlsx(p: Path) -> tuple[pya.Table, list[int] | None, dict[str, pya.Arra
     # number and date cells (Excel's values), whose text _cell_text wrote
     canonical: dict[str, pya.Array | None] = {}
     for i, n in enumerate(names):
-        typed = [i < len(r) and r[i] is not None and not isinstance(r[i], str) for r in values]
-        if any(typed):
-            mixed = any(i < len(r) and isinstance(r[i], str) for r in values)
-            canonical[n] = pya.array(typed, type=pya.bool_()) if mixed else None
+        mark_written(canonical, n, [r[i] if i < len(r) else None for r in values])
     return pya.table(cols), numbers if moved else None, canonical
+
+
+def mark_written(canonical: dict[str, pya.Array | None], name: str, values: list) -> None:
+    """Note in ``canonical`` (Cells.canonical) the cells of column ``name`` whose text
+    recon writes from a value (_cell_text: a number, a date), not the file's text: the
+    whole column when no cell is text, else a flag per cell; nothing when none is a value."""
+    written = [v is not None and not isinstance(v, str) for v in values]
+    if any(written):
+        text = any(isinstance(v, str) for v in values)
+        canonical[name] = pya.array(written, type=pya.bool_()) if text else None
