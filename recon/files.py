@@ -9,6 +9,7 @@ error can always quote the value exactly as the file had it.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -330,17 +331,14 @@ def frame_as_text(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(s.dtype, pd.ArrowDtype) and pya.types.is_floating(s.dtype.pyarrow_dtype):
             raise BadInput(f"column {c} holds binary floats; use Arrow decimals or strings")
         fast = _text_by_arrow(s)
+        if fast is None:
+            fast = _text_of_objects(s)
         if fast is not None:
             out[str(c)], typed_column = fast
             if typed_column:
                 canonical[str(c)] = None
             continue
-        values = [None if _isna(v) else v for v in s.tolist()]
-        out[str(c)] = [_cell_text(v) if not isinstance(v, Decimal) else f"{v:f}" for v in values]
-        # a value (Decimal, int, date) is written here as recon's own text ("1.5",
-        # "2026-10-31"): a mapping's number and date formats are the export's text's, as
-        # for a spreadsheet's number and date cells
-        mark_written(canonical, str(c), values)
+        out[str(c)] = _text_cell_by_cell(s, canonical, str(c))
     text = pd.DataFrame({k: pd.arrays.ArrowExtensionArray(v) if isinstance(v, pya.ChunkedArray | pya.Array)
                          else pd.array(v, dtype=TEXT) for k, v in out.items()})
     text.index = pd.RangeIndex(2, len(text) + 2)
@@ -370,6 +368,42 @@ def _text_by_arrow(s: pd.Series) -> tuple[pya.ChunkedArray, bool] | None:
     if pya.types.is_decimal(t) or pya.types.is_integer(t) or pya.types.is_boolean(t) or pya.types.is_date32(t):
         return arr.cast(pya.string()), True
     return None
+
+
+def _text_of_objects(s: pd.Series) -> tuple[pya.Array, bool] | None:
+    """An object column whose values are all text (str) or all Decimals, with empty
+    cells (None, NaN, pd.NA) among them, as the text the cell-by-cell path writes, and
+    whether it held values; None for any other mix, which goes cell by cell. The column
+    an analyst builds from Python Decimals or strings is an object column: a million of
+    them took ~1 s a column cell by cell, ~0.25 s a column of Decimals and ~0.05 s a
+    column of text here."""
+    if s.dtype != object:
+        return None
+    empty = s.isna().to_numpy()  # the same test as pd.isna of each cell (_isna)
+    cells = s.to_numpy(dtype=object, copy=True)
+    cells[empty] = None
+    given = cells[~empty]
+    kinds = set(map(type, given))
+    if kinds <= {str}:
+        return pya.array(cells, type=pya.string()), False
+    if kinds == {Decimal}:
+        # f"{v:f}" keeps each value's own digits ("1.5", "2.250", "1000" for 1E+3);
+        # an Arrow decimal column would pad every value to the column's widest scale
+        # (Decimal.__format__ itself: a format string's .format costs twice as much)
+        cells[~empty] = list(map(Decimal.__format__, given, itertools.repeat("f")))
+        return pya.array(cells, type=pya.string()), True
+    return None
+
+
+def _text_cell_by_cell(s: pd.Series, canonical: dict, name: str) -> list[str | None]:
+    """Any column as text, one cell at a time (_cell_text, a Decimal's own digits): the
+    reference the faster paths above are tested against."""
+    values = [None if _isna(v) else v for v in s.tolist()]
+    # a value (Decimal, int, date) is written here as recon's own text ("1.5",
+    # "2026-10-31"): a mapping's number and date formats are the export's text's, as
+    # for a spreadsheet's number and date cells
+    mark_written(canonical, name, values)
+    return [_cell_text(v) if not isinstance(v, Decimal) else f"{v:f}" for v in values]
 
 
 def _isna(v) -> bool:
