@@ -9,6 +9,7 @@ error can always quote the value exactly as the file had it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -371,7 +372,7 @@ def _text_by_arrow(s: pd.Series) -> tuple[pya.ChunkedArray, bool] | None:
 
 
 def _text_of_objects(s: pd.Series) -> tuple[pya.Array, bool] | None:
-    """An object column whose values are all text (str) or all Decimals, with empty
+    """An object column whose values are all text (str), all Decimals or all days, with empty
     cells (None, NaN, pd.NA) among them, as the text the cell-by-cell path writes, and
     whether it held values; None for any other mix, which goes cell by cell. The column
     an analyst builds from Python Decimals or strings is an object column: a million of
@@ -391,6 +392,9 @@ def _text_of_objects(s: pd.Series) -> tuple[pya.Array, bool] | None:
         # an Arrow decimal column would pad every value to the column's widest scale
         # (Decimal.__format__ itself: a format string's .format costs twice as much)
         cells[~empty] = list(map(Decimal.__format__, given, itertools.repeat("f")))
+        return pya.array(cells, type=pya.string()), True
+    if kinds == {dt.date}:  # days (a datetime, a pd.Timestamp, is another type: cell by cell)
+        cells[~empty] = list(map(dt.date.isoformat, given))
         return pya.array(cells, type=pya.string()), True
     return None
 

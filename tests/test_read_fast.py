@@ -381,16 +381,18 @@ _ANY_DECIMAL = st.decimals(allow_nan=False, allow_infinity=False, places=None) |
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(_EMPTY | _ANY_DECIMAL, _EMPTY | st.text(max_size=6),
-                          _EMPTY | _ANY_DECIMAL | st.text(max_size=4) | st.integers() | st.dates()),
+@given(st.lists(st.tuples(_EMPTY | _ANY_DECIMAL, _EMPTY | st.text(max_size=6), _EMPTY | st.dates(),
+                          _EMPTY | _ANY_DECIMAL | st.text(max_size=4) | st.integers() | st.dates()
+                          | st.datetimes()),
                 min_size=1, max_size=30))
 def test_object_columns_of_decimals_or_text_become_the_same_text_as_cell_by_cell(rows):
-    # a frame built from Python Decimals or strings has object columns: all-Decimal and
-    # all-text ones (with empty cells) are made text column-wise (a 1M-row frame of four
+    # a frame built from Python Decimals, strings or dates has object columns: all-Decimal,
+    # all-text and all-date ones (with empty cells) are made text column-wise (a 1M-row frame of four
     # such columns: 4.3 -> 1.5 s); any other mix still goes cell by cell
-    dec, words, mixed = zip(*rows, strict=True)
+    dec, words, days, mixed = zip(*rows, strict=True)
     frame = pd.DataFrame({"amount": pd.Series(list(dec), dtype=object),
                           "reason": pd.Series(list(words), dtype=object),
+                          "credit_date": pd.Series(list(days), dtype=object),
                           "memo": pd.Series(list(mixed), dtype=object)})
     fast = files.frame_as_text(frame)
     slow = _cell_by_cell(frame)
