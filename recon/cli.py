@@ -375,7 +375,7 @@ def cmd_credit(args) -> int:
         if not item.strip() or not sep:
             raise ReconError(f"--period {spec!r}: give ITEM_ID=YYYY-MM-DD..YYYY-MM-DD")
         periods[item.strip()] = (start.strip() or None, end.strip() or None)
-    with Ledger(args.ledger) as lg:
+    with Ledger(args.ledger, write_first=True) as lg:
         try:
             # a few lines from records (no pandas), a dry run's with its items' table
             res = lg.credit(args.debit, items or None, percent=args.percent, gross=args.gross,
@@ -575,7 +575,7 @@ def _percent(rate) -> str:
 def cmd_void(args) -> int:
     from .ledger import Ledger
 
-    with Ledger(args.ledger) as lg:
+    with Ledger(args.ledger, write_first=True) as lg:
         changed = lg.void(args.credit, date=args.date, rows=True)
     print(f"voided {args.credit}; its links ended")
     _print_changes(changed, {r.invoice_id: r.type for r in changed})
@@ -609,7 +609,7 @@ def cmd_cancel(args) -> int:
 def cmd_link(args) -> int:
     from .ledger import Ledger
 
-    with Ledger(args.ledger) as lg:
+    with Ledger(args.ledger, write_first=True) as lg:
         changed = lg.link(args.credit, args.debit, args.amount, date=args.date, rows=True)
     _print_changes(changed, {r.invoice_id: r.type for r in changed})
     return EXIT_OK
@@ -618,7 +618,7 @@ def cmd_link(args) -> int:
 def cmd_unlink(args) -> int:
     from .ledger import Ledger
 
-    with Ledger(args.ledger) as lg:
+    with Ledger(args.ledger, write_first=True) as lg:
         changed = lg.unlink(args.credit, args.debit, date=args.date, rows=True)
     _print_changes(changed, {r.invoice_id: r.type for r in changed})
     return EXIT_OK

@@ -53,6 +53,24 @@ def test_nothing_is_held_between_calls(make_ledger):
         assert dbmod.held() == {}, call
 
 
+def test_a_ledger_opened_to_write_first_holds_the_file_until_its_first_call_ends(make_ledger):
+    # the command line's one-step changes (credit, link, void) open read-write at once
+    path = make_ledger(INVOICES, ITEMS).path
+    recon.Ledger(path).close()
+    lg = recon.Ledger(path, write_first=True)
+    assert dbmod.held() == {str(path.resolve()): "read-write"}
+    res = lg.credit("D1", {"I1": "2"}, reason="Goodwill", date="2026-10-30")
+    assert dbmod.held() == {}  # let go with the call, as any other
+    # 2 of 10 licences: 10.00 net + 2.40 tax = 12.40 off D1's 62.00
+    assert res.totals == {"EUR": "12.400"} and list(res.debits["unpaid_after"]) == [D("49.600")]
+    assert recon.Ledger(path, read_only=True).show("D1")["invoice"].iloc[0].unpaid_amount == D("49.600")
+    # a read-only ledger never takes the file for writing, whatever it is asked
+    ro = recon.Ledger(path, read_only=True, write_first=True)
+    assert dbmod.held() == {}
+    with pytest.raises(recon.ReconError, match="read-only"):
+        ro.void(res.credit_invoice_id, date="2026-10-31")
+
+
 def test_results_stay_usable_after_the_ledger_closes(make_ledger, tmp_path):
     lg = make_ledger(INVOICES, ITEMS)
     # 2 of 10 licences: 10.00 net + 2.40 tax = 12.40 off D1's 62.00
