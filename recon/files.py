@@ -376,8 +376,8 @@ def _text_of_objects(s: pd.Series) -> tuple[pya.Array, bool] | None:
     cells (None, NaN, pd.NA) among them, as the text the cell-by-cell path writes, and
     whether it held values; None for any other mix, which goes cell by cell. The column
     an analyst builds from Python Decimals or strings is an object column: a million of
-    them took ~1 s a column cell by cell, ~0.25 s a column of Decimals and ~0.05 s a
-    column of text here."""
+    them took ~1 s a column cell by cell; here a column of Decimals takes 0.4-0.6 s and
+    one of text ~0.2 s (benchmarks/RESULTS.md)."""
     if s.dtype != object:
         return None
     empty = s.isna().to_numpy()  # the same test as pd.isna of each cell (_isna)

@@ -100,8 +100,8 @@ class Ledger:
     process holds. Making one checks that the file is a ledger (``create=True`` makes it).
     ``write_first=True`` (the command line's one-step changes: credit, link, void):
     the first call changes the ledger, so the file is opened read-write at once and held
-    until that call ends, instead of being checked read-only, let go and opened again
-    (~10 ms, half the catalog reads of a one-item credit).
+    until that call ends, instead of being checked read-only, let go and attached again
+    (two statements and an attach fewer; benchmarks/RESULTS.md, ninth session).
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False,
