@@ -371,6 +371,7 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._release: weakref.finalize | None = None
         self._in_tx = False
+        self.temp_kinds: dict[str, str] = {}  # (open() explains)
         if not create and not self.path.exists():
             raise BadInput(
                 f"ledger {self.path} does not exist: create it with `recon init --ledger {self.path}`"
@@ -409,6 +410,9 @@ class Database:
             eng.detach(key)
             raise
         self._con = con
+        # TEMP objects a run leaves on this connection whose kind (TABLE or VIEW) varies
+        # from run to run, by name (credits._stage): a new connection has none
+        self.temp_kinds: dict[str, str] = {}
         self._release = weakref.finalize(self, _release, eng, key, con)
         try:
             if create:
@@ -520,14 +524,18 @@ class Database:
             return
         self.con.execute("BEGIN TRANSACTION")
         self._in_tx = True
+        # DuckDB's catalog is transactional: a rollback brings back the TEMP objects the
+        # transaction replaced, so what this connection remembers of them goes back too
+        kinds = dict(self.temp_kinds)
         try:
             yield self
         except BaseException:
-            self._in_tx = False
+            self._in_tx, self.temp_kinds = False, kinds
             self.con.execute("ROLLBACK")
             raise
         self._in_tx = False
         if not keep:
+            self.temp_kinds = kinds
             self.con.execute("ROLLBACK")
             return
         # A COMMIT after a failed statement silently rolls back (STACK_NOTES); every

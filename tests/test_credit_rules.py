@@ -321,6 +321,46 @@ def test_checks_are_left_out_only_for_columns_the_run_leaves_empty(name):
         sql.pruned(name, frozenset(credits.OPTIONAL) - {"amount"}))
 
 
+def test_the_slot_branches_are_left_out_only_for_kinds_the_run_has_none_of():
+    from recon import sql
+
+    full = sql.load("credit_slot")
+    assert sql.pruned("credit_slot", frozenset()) == full
+    marks = {c.strip() for m in sql._ONLY_WITH.findall(full) for c in m.split(",")}
+    assert marks == {"whole_invoice", "walked"}
+    # a one-item credit: the item requests' branch alone, still a whole statement
+    one = sql.pruned("credit_slot", frozenset(marks))
+    assert "UNION" not in one and "walk_slot" not in one and "JOIN invoice_items" not in one
+    assert one.rstrip().endswith("(SELECT debit_invoice_id FROM walk_invoice)")
+    both = sql.pruned("credit_slot", frozenset({"walked"}))
+    assert both.count("UNION ALL BY NAME") == 1 and "a.whole_invoice AND" in both
+
+
+def test_one_connection_runs_single_credits_and_a_file_in_turn(lg):
+    import pandas as pd
+
+    # a single credit stages its requests as a table, a bulk run as a view (credits._stage);
+    # one session (one connection) runs them in turn, a refused one among them
+    with lg.session(write=True):
+        lg.credit("D1", {"I2": "1"}, reason="Goodwill")  # 62.00
+        with pytest.raises(BadInput, match="NOPE"):
+            lg.credit("D1", {"NOPE": "1"})
+        lg.apply(pd.DataFrame({"debit_invoice_id": ["D2"], "item_id": ["I3"], "quantity": ["2"],
+                               "reason": ["Bulk fix"]}))  # 2 of 10: 5.00 + 1.00
+        with pytest.raises(BadInput, match="refused, nothing applied"):  # by the ledger's checks
+            lg.apply(pd.DataFrame({"debit_invoice_id": ["D2"], "item_id": ["NOPE"], "quantity": ["1"]}))
+        lg.credit("D1", {"I1": "1"})  # 1 of 3: 33.33 + 8.00
+        # a refused run (and a preview) puts back the kind of `req` the one before left
+        with pytest.raises(BadInput, match="refused, nothing applied"):
+            lg.apply(pd.DataFrame({"debit_invoice_id": ["D2"], "item_id": ["NOPE"], "quantity": ["1"]}))
+        lg.apply(pd.DataFrame({"debit_invoice_id": ["D1"], "item_id": ["I1"], "quantity": ["1"]}),
+                 dry_run=True)
+        lg.credit("D2")  # the rest of D2, a whole-invoice request
+    assert (header(lg, "D1").unpaid_amount, header(lg, "D2").unpaid_amount) == (D("82.670"), D("0.000"))
+    assert header(lg, "D2").status == "paid"
+    assert_invariants(lg)
+
+
 def test_an_amount_with_too_many_decimals_is_refused_with_other_columns_empty(lg):
     from recon import Amount
 

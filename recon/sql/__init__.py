@@ -36,9 +36,10 @@ _ONLY_WITH = re.compile(r"^\s*-- only with: ([\w, ]+)$", re.MULTILINE)
 
 @lru_cache(maxsize=64)
 def pruned(name: str, empty: frozenset[str]) -> str:
-    """``recon/sql/<name>.sql``, a statement of UNION ALL branches (the checks), without
-    the branches marked "-- only with: ..." whose columns are all in ``empty`` (empty in
-    every row of the run): they could find nothing, and DuckDB plans every branch it is
+    """``recon/sql/<name>.sql``, a statement of UNION ALL (or UNION ALL BY NAME) branches,
+    without the branches marked "-- only with: ..." whose names are all in ``empty``: the
+    request columns empty in every row of the run, or the kinds of request it has none of
+    (credits.py). Those branches could find nothing, and DuckDB plans every branch it is
     given; a one-item credit spent more time planning its checks than running them. A
     last line ``ORDER BY ...`` orders what is left."""
     text = load(name)
@@ -46,11 +47,15 @@ def pruned(name: str, empty: frozenset[str]) -> str:
     order = ""
     if last.lstrip().upper().startswith("ORDER BY"):
         text, order = head[0], "\n" + last
-    first, *branches = text.split("\nUNION ALL\n")
+    first, *rest = _UNION.split(text)
     kept = [first]
-    for branch in branches:
+    for sep, branch in zip(rest[::2], rest[1::2], strict=True):
         marks = _ONLY_WITH.findall(branch.split("SELECT", 1)[0])
         cols = {c.strip() for m in marks for c in m.split(",") if c.strip()}
         if not cols or not cols <= empty:
-            kept.append(branch)
-    return "\nUNION ALL\n".join(kept) + order
+            kept += [sep, branch]
+    return "".join(kept) + order
+
+
+# a branch's separator, kept (captured) to join what is left
+_UNION = re.compile(r"(\nUNION ALL(?: BY NAME)?\n)")
