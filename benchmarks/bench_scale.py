@@ -4,7 +4,7 @@
 
 For each size: the platform export of that many items (benchmarks/inputs.py, 5 items an
 invoice, cached), then, each as the real command in a fresh process, with its wall time,
-CPU time and peak memory (RSS of the process, from os.wait4):
+CPU time and peak memory (the command's own peak RSS, from os.wait4; harness.run):
 
 1. ``recon init --ledger L --from EXPORT`` (target at 10M items / 2M invoices: within 6 GB);
 2. ``recon apply L CORRECTIONS`` of ``--apply-rows`` partial corrections (quantity, reason,

@@ -3,9 +3,9 @@
 Each job is measured beside its *floor* (the same work written by hand in DuckDB) in the
 same run, alternating A B A B ..., so that both see the machine in the same state; the
 ratio of the medians is the figure. A process's wall time, CPU time (user + system of it
-and its children) and peak memory (ru_maxrss) come from ``os.wait4``. The machine is
-shared: the load average is printed beside every figure, and the CPU time and the ratio
-are steadier than the wall time.
+and its children) and peak memory (ru_maxrss) come from ``os.wait4``, taken by a small
+launcher process (see :func:`run`). The machine is shared: the load average is printed
+beside every figure, and the CPU time and the ratio are steadier than the wall time.
 """
 
 from __future__ import annotations
@@ -36,22 +36,54 @@ class Run:
     stderr: str = ""
 
 
+# Timing a command from a small process of its own. Linux hands a new process the peak
+# RSS of the one that started it: a child made by vfork (subprocess's way) or fork runs
+# on its parent's memory until exec, and exec keeps that memory's peak in the child's
+# ru_maxrss. So a command started from this benchmark process reported the larger of
+# its own peak and the benchmark's (bench_scale's 10M apply: 1.84-1.88 GB, that is
+# DuckDB building the corrections file in here; the command alone peaks at 1.2 GB). The
+# launcher is a bare Python (~10 MB) that starts the command, waits for it and writes
+# its wall time, rusage and exit status to a pipe.
+_LAUNCHER = """
+import os, subprocess, sys, time
+fd = int(sys.argv[1])
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[2:])
+_, status, ru = os.wait4(p.pid, 0)
+wall = time.perf_counter() - t
+os.write(fd, f"{wall!r} {ru.ru_utime + ru.ru_stime!r} {ru.ru_maxrss} {status}".encode())
+"""
+
+
 def run(args: list[str], *, env: dict | None = None, ok=(0,)) -> Run:
     """``args`` in a fresh process (``python`` = this interpreter): its wall time, CPU time
-    (user + system) and peak RSS, from os.wait4; stdout and stderr as text."""
+    (user + system, its children's included) and its own peak RSS, from os.wait4 in the
+    launcher above (the launcher's start is not timed); stdout and stderr as text."""
     argv = [sys.executable if a == "python" else str(a) for a in args]
     out_f = WORK / ".stdout"
     err_f = WORK / ".stderr"
-    with open(out_f, "w") as o, open(err_f, "w") as e:
-        t = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=o, stderr=e, env=env or ENV)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t
-    p.returncode = os.waitstatus_to_exitcode(status)
+    read_end, write_end = os.pipe()
+    try:
+        with open(out_f, "w") as o, open(err_f, "w") as e:
+            launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *argv],
+                                        stdout=o, stderr=e, env=env or ENV, pass_fds=(write_end,))
+            os.close(write_end)
+            write_end = -1
+            with os.fdopen(read_end, "rb") as r:
+                read_end = -1
+                report = r.read().decode()
+            if launcher.wait() != 0 or not report:
+                raise SystemExit(f"the benchmark's launcher failed for {' '.join(argv)}:\n{err_f.read_text()[-3000:]}")
+    finally:
+        for fd in (read_end, write_end):
+            if fd >= 0:
+                os.close(fd)
+    wall, cpu, maxrss, status = report.split()
+    code = os.waitstatus_to_exitcode(int(status))
     out, err = out_f.read_text(), err_f.read_text()
-    if p.returncode not in ok:
-        raise SystemExit(f"{' '.join(map(str, argv))} exited {p.returncode}:\n{err[-3000:]}")
-    return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, out, err)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(map(str, argv))} exited {code}:\n{err[-3000:]}")
+    return Run(float(wall), float(cpu), int(maxrss) / 1024, out, err)
 
 
 def remove_ledger(path: Path) -> Path:
