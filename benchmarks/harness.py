@@ -37,9 +37,9 @@ class Run:
 
 
 # Timing a command from a small process of its own. Linux hands a new process the peak
-# RSS of the one that started it: a child made by vfork (subprocess's way) or fork runs
-# on its parent's memory until exec, and exec keeps that memory's peak in the child's
-# ru_maxrss. So a command started from this benchmark process reported the larger of
+# RSS of the one that started it: a child made by vfork (subprocess's way) runs on its
+# parent's memory until exec (by fork, on a copy of it), and exec keeps that memory's
+# peak in the child's ru_maxrss. So a command started from this benchmark process reported the larger of
 # its own peak and the benchmark's (bench_scale's 10M apply: 1.84-1.88 GB, that is
 # DuckDB building the corrections file in here; the command alone peaks at 1.2 GB). The
 # launcher is a bare Python (~10 MB) that starts the command, waits for it and writes
