@@ -39,11 +39,11 @@ class Run:
 # Timing a command from a small process of its own. Linux hands a new process the peak
 # RSS of the one that started it: a child made by vfork (subprocess's way) runs on its
 # parent's memory until exec (by fork, on a copy of it), and exec keeps that memory's
-# peak in the child's ru_maxrss. So a command started from this benchmark process reported the larger of
-# its own peak and the benchmark's (bench_scale's 10M apply: 1.84-1.88 GB, that is
-# DuckDB building the corrections file in here; the command alone peaks at 1.2 GB). The
-# launcher is a bare Python (~10 MB) that starts the command, waits for it and writes
-# its wall time, rusage and exit status to a pipe.
+# peak in the child's ru_maxrss. So a command started from this benchmark process
+# reported the larger of its own peak and the benchmark's (bench_scale's 10M apply:
+# 1.84-1.88 GB, that is DuckDB building the corrections file in here; the command alone
+# peaks at 1.2 GB). The launcher is a bare Python (~10 MB) that starts the command,
+# waits for it and writes its wall time, rusage and exit status to a pipe.
 _LAUNCHER = """
 import os, subprocess, sys, time
 fd = int(sys.argv[1])
@@ -63,21 +63,16 @@ def run(args: list[str], *, env: dict | None = None, ok=(0,)) -> Run:
     out_f = WORK / ".stdout"
     err_f = WORK / ".stderr"
     read_end, write_end = os.pipe()
-    try:
-        with open(out_f, "w") as o, open(err_f, "w") as e:
-            launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *argv],
-                                        stdout=o, stderr=e, env=env or ENV, pass_fds=(write_end,))
-            os.close(write_end)
-            write_end = -1
-            with os.fdopen(read_end, "rb") as r:
-                read_end = -1
-                report = r.read().decode()
-            if launcher.wait() != 0 or not report:
-                raise SystemExit(f"the benchmark's launcher failed for {' '.join(argv)}:\n{err_f.read_text()[-3000:]}")
-    finally:
-        for fd in (read_end, write_end):
-            if fd >= 0:
-                os.close(fd)
+    with os.fdopen(read_end, "rb") as pipe:
+        try:
+            with open(out_f, "w") as o, open(err_f, "w") as e:
+                launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *argv],
+                                            stdout=o, stderr=e, env=env or ENV, pass_fds=(write_end,))
+        finally:
+            os.close(write_end)  # the launcher has its own: the read ends when it exits
+        report = pipe.read().decode()
+    if launcher.wait() != 0 or not report:
+        raise SystemExit(f"the benchmark's launcher failed for {' '.join(argv)}:\n{err_f.read_text()[-3000:]}")
     wall, cpu, maxrss, status = report.split()
     code = os.waitstatus_to_exitcode(int(status))
     out, err = out_f.read_text(), err_f.read_text()
